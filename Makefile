@@ -1,0 +1,32 @@
+# Quickstart: `make run` (train the default model on real MNIST), `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+# Tool caches stay inside the project's ignored folders.
+export TORCHINDUCTOR_CACHE_DIR := $(CURDIR)/.cache/inductor
+export GRADIO_TEMP_DIR := $(CURDIR)/.cache/gradio
+export MPLCONFIGDIR := $(CURDIR)/.cache/matplotlib
+
+.PHONY: setup run test serve bench clean
+
+setup: $(STAMP)
+
+# Re-installs only when the package metadata or the pins change.
+$(STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements/constraints.txt -e '.[serve,tune,dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/mnistgan run
+
+test: setup
+	$(BIN)/python -m pytest
+
+serve: setup
+	$(BIN)/mnistgan serve
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

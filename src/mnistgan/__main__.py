@@ -1,0 +1,3 @@
+from mnistgan.cli import main
+
+main()

@@ -1,0 +1,44 @@
+"""The `mnistgan` command: thin wrappers that parse, call the library, and print.
+
+Every user-fixable problem ends as one line on stderr (`error: ...`) and exit
+status 1 (2 for bad command-line usage), never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from mnistgan.errors import MnistganError
+
+app = typer.Typer(
+    name="mnistgan",
+    help="Train, evaluate and serve GANs that draw handwritten digits (MNIST).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Importing the command modules registers their commands on `app`.
+from mnistgan.cli import data as _data  # noqa: E402,F401
+from mnistgan.cli import run as _run  # noqa: E402,F401
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        print("error: aborted", file=sys.stderr)
+        sys.exit(130)
+    except click.exceptions.ClickException as e:  # bad usage: unknown option, invalid value
+        print(f"error: {e.format_message()}", file=sys.stderr)
+        sys.exit(e.exit_code)
+    except MnistganError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)

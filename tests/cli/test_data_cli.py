@@ -1,0 +1,37 @@
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def mnistgan(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "mnistgan", *args], capture_output=True, text=True, cwd=REPO, **kw)
+
+
+def test_data_info_prints_counts_and_checksums():
+    r = mnistgan("data", "info")
+    assert r.returncode == 0, r.stderr
+    assert "5923" in r.stdout and "1135" in r.stdout  # zeros in train, ones in test
+    assert "SHA-256 verified" in r.stdout
+
+
+def test_run_writes_the_class_grid(tmp_path):
+    r = mnistgan("run", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    from PIL import Image
+
+    with Image.open(tmp_path / "real_digits.png") as im:
+        assert im.size == (3 * (10 * 30 + 2), 3 * (10 * 30 + 2))
+
+
+def test_bad_data_dir_is_one_line_and_non_zero(tmp_path, monkeypatch):
+    r = mnistgan("data", "fetch", "--data-dir", str(tmp_path / "nowhere"), env={"PATH": "/nonexistent", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "c"), "MNISTGAN_MIRRORS": "http://127.0.0.1:9/"})
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: could not obtain MNIST") and "Traceback" not in r.stderr
+
+
+def test_every_command_has_help():
+    for args in (["--help"], ["data", "--help"], ["data", "fetch", "--help"], ["data", "info", "--help"], ["run", "--help"]):
+        r = mnistgan(*args)
+        assert r.returncode == 0 and "Usage" in r.stdout, args
