@@ -1,0 +1,72 @@
+"""`mnistgan train` and `mnistgan presets`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mnistgan.cli import app
+from mnistgan.console import console, log
+
+
+@app.command("train")
+def train(
+    preset: Optional[str] = typer.Option(None, "--preset", help="Model recipe; `mnistgan presets` lists them. Default: hinge-sn."),
+    config: Optional[Path] = typer.Option(None, "--config", help="JSON file of training options (e.g. from `mnistgan tune`)."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the 60,000 training digits."),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many generator steps."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size"),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate of both G and D."),
+    lr_g: Optional[float] = typer.Option(None, "--lr-g", help="Generator learning rate (overrides --lr)."),
+    lr_d: Optional[float] = typer.Option(None, "--lr-d", help="Discriminator learning rate (overrides --lr)."),
+    beta1: Optional[float] = typer.Option(None, "--beta1"),
+    beta2: Optional[float] = typer.Option(None, "--beta2"),
+    latent_dim: Optional[int] = typer.Option(None, "--latent-dim"),
+    seed: Optional[int] = typer.Option(None, "--seed"),
+    device: Optional[str] = typer.Option(None, "--device", help="auto (cuda, mps, cpu), cpu, cuda, cuda:N, mps."),
+    precision: Optional[str] = typer.Option(None, "--precision", help="auto, fp32, bf16 or fp16 (auto: bf16 where the hardware has it)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Run directory. Default: runs/<preset>-<timestamp>."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue the run in this directory exactly where it stopped."),
+    checkpoint_every: Optional[int] = typer.Option(None, "--checkpoint-every", help="Epochs between checkpoints."),
+    sample_every: Optional[int] = typer.Option(None, "--sample-every", help="Epochs between sample grids."),
+    eval_every: Optional[int] = typer.Option(None, "--eval-every", help="Epochs between FID evaluations (0: at the end only)."),
+    log_every: Optional[int] = typer.Option(None, "--log-every", help="Steps between metrics.jsonl records."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Directory with the MNIST IDX files."),
+    g_width: Optional[int] = typer.Option(None, "--g-width", help="Generator width (channels or units)."),
+    d_width: Optional[int] = typer.Option(None, "--d-width", help="Discriminator width."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="Hide the progress bar."),
+) -> None:
+    """Train a GAN on real MNIST; writes checkpoints, samples, metrics and an exported model/."""
+    from mnistgan.session import run_training
+
+    overrides = dict(epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr_g=lr_g or lr, lr_d=lr_d or lr,
+                     beta1=beta1, beta2=beta2, latent_dim=latent_dim, seed=seed, device=device, precision=precision,
+                     checkpoint_every=checkpoint_every, sample_every=sample_every, eval_every=eval_every,
+                     log_every=log_every, data_dir=str(data_dir) if data_dir else None, g_width=g_width, d_width=d_width)
+    start = time.perf_counter()
+    model_dir = run_training(preset, config, overrides, out, resume, log=log, progress=not no_progress)
+    console.print(f"done in {time.perf_counter() - start:.0f}s; model exported to {model_dir}")
+    console.print(f"generate with: mnistgan generate --model {model_dir} --num 64 --out samples.png")
+
+
+@app.command("presets")
+def presets() -> None:
+    """List the model presets with their parameter counts and training defaults."""
+    from rich.table import Table
+
+    from mnistgan.models import DEFAULT_PRESET, NUM_CLASSES, PRESETS, Generator, build_discriminator, count_parameters
+
+    table = Table(title=f"Presets (default: {DEFAULT_PRESET})")
+    for col in ("preset", "objective", "conditional", "G params", "D params", "defaults", "description"):
+        table.add_column(col)
+    for p in PRESETS.values():
+        d = p.defaults
+        classes = NUM_CLASSES if p.conditional else 0
+        g = count_parameters(Generator(p.arch, d["latent_dim"], classes, d["g_width"]))
+        dd = count_parameters(build_discriminator(p.arch, classes, d["d_width"], p.d_norm))
+        defaults = ", ".join(f"{k}={v}" for k, v in d.items() if k not in ("g_width", "d_width"))
+        table.add_row(p.name, p.objective, "yes" if p.conditional else "no", f"{g:,}", f"{dd:,}", defaults, p.description)
+    console.print(table)

@@ -1,0 +1,100 @@
+"""Training options: one dataclass, resolved from a preset, a config file and CLI overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from mnistgan.errors import MnistganError
+from mnistgan.models import get_preset
+
+
+@dataclass
+class TrainConfig:
+    preset: str = "hinge-sn"
+    epochs: int = 10
+    max_steps: int | None = None  # stop after this many generator-optimizer steps in total
+    batch_size: int = 64
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    latent_dim: int = 100
+    g_width: int = 64
+    d_width: int = 64
+    n_critic: int = 1  # discriminator steps per generator step
+    gp_weight: float = 10.0  # WGAN-GP's lambda; used only by the wgan-gp objective
+    label_smoothing: float = 1.0  # real label for BCE; 0.9 is one-sided smoothing
+    ema_decay: float = 0.999
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    compile: bool = False
+    checkpoint_every: int = 1  # epochs
+    sample_every: int = 1  # epochs
+    eval_every: int = 0  # epochs; 0 = only at the end
+    eval_samples: int = 5000
+    log_every: int = 50  # steps
+    keep_checkpoints: int = 2
+    data_dir: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def validate(self) -> "TrainConfig":
+        get_preset(self.preset)
+        positive = ["epochs", "batch_size", "latent_dim", "g_width", "d_width", "n_critic",
+                    "checkpoint_every", "sample_every", "log_every", "keep_checkpoints", "eval_samples"]
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise MnistganError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise MnistganError(f"--max-steps must be at least 1, got {self.max_steps}")
+        for name in ("lr_g", "lr_d"):
+            v = getattr(self, name)
+            if not (0 < v < 1):
+                raise MnistganError(f"--{name.replace('_', '-')} must be in (0, 1), got {v}")
+        for name in ("beta1", "beta2", "ema_decay"):
+            v = getattr(self, name)
+            if not (0 <= v < 1):
+                raise MnistganError(f"--{name.replace('_', '-')} must be in [0, 1), got {v}")
+        if not (0 < self.label_smoothing <= 1):
+            raise MnistganError(f"--label-smoothing must be in (0, 1], got {self.label_smoothing}")
+        if self.eval_every < 0 or self.gp_weight < 0:
+            raise MnistganError("--eval-every and --gp-weight cannot be negative")
+        if self.precision not in ("auto", "fp32", "bf16", "fp16"):
+            raise MnistganError(f"--precision must be auto, fp32, bf16 or fp16, not {self.precision!r}")
+        return self
+
+
+def load_config_file(path: str | os.PathLike) -> dict[str, Any]:
+    """A JSON file of TrainConfig fields (as `mnistgan tune` writes); unknown keys are an error."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise MnistganError(f"{path}: no such config file") from None
+    except (OSError, ValueError) as e:
+        raise MnistganError(f"{path}: not a JSON config file ({e})") from None
+    if not isinstance(raw, dict):
+        raise MnistganError(f"{path}: a config file holds a JSON object of training options")
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise MnistganError(f"{path}: unknown option(s) {', '.join(unknown)}")
+    return raw
+
+
+def resolve(preset: str | None = None, config_file: str | os.PathLike | None = None, **overrides: Any) -> TrainConfig:
+    """Preset defaults, then the config file, then explicit overrides (None = not given)."""
+    values: dict[str, Any] = {}
+    from_file = load_config_file(config_file) if config_file else {}
+    name = preset or from_file.get("preset") or TrainConfig.preset
+    values.update(get_preset(name).defaults)
+    values.update(from_file)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values["preset"] = name
+    return TrainConfig(**values).validate()

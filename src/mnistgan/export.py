@@ -1,0 +1,87 @@
+"""The exported model folder: config.json + model.safetensors (huggingface_hub layout) + info.json + README.md card.
+
+info.json carries what is not needed to rebuild the network: the preset, the
+training summary (command, seed, epochs, wall time, hardware) and metrics.
+The card (README.md) is rendered from it, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from mnistgan.fileio import atomic_write_text
+from mnistgan.models import Generator, get_preset
+
+INFO = "info.json"
+
+
+def export_model(G: Generator, model_dir: Path, info: dict) -> Path:
+    """Write the folder under a temp name, then swap it into place (readers never see half of one)."""
+    model_dir = Path(model_dir)
+    tmp = model_dir.with_name(f".{model_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    G.save_pretrained(tmp)
+    write_info(tmp, info)
+    old = model_dir.with_name(f".{model_dir.name}.old-{os.getpid()}")
+    if model_dir.exists():
+        os.replace(model_dir, old)
+    os.replace(tmp, model_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return model_dir
+
+
+def read_info(model_dir: Path) -> dict:
+    path = Path(model_dir) / INFO
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except ValueError:
+        from mnistgan.errors import ModelFileError
+
+        raise ModelFileError(f"{path}: not valid JSON") from None
+
+
+def write_info(model_dir: Path, info: dict) -> None:
+    atomic_write_text(Path(model_dir) / INFO, json.dumps(info, indent=2) + "\n")
+    atomic_write_text(Path(model_dir) / "README.md", model_card(info))
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "n/a" if v is None else str(v)
+
+
+def model_card(info: dict) -> str:
+    preset = info.get("preset", "?")
+    try:
+        description = get_preset(preset).description
+    except Exception:
+        description = ""
+    lines = [
+        "---", "library_name: mnistgan", "tags: [gan, mnist]", "---", "",
+        f"# mnistgan model: {info.get('name', preset)}", "", description, "",
+        "```python", "from mnistgan import Sampler", "",
+        "s = Sampler.from_pretrained(\"path/to/this/folder\")",
+        "images = s(16, seed=0)  # uint8 (16, 28, 28), MNIST polarity", "```", "",
+        "## Training", "",
+        "| | |", "|---|---|",
+    ]
+    for key, label in (("preset", "preset"), ("objective", "objective"), ("epochs", "epochs"), ("steps", "generator steps"),
+                       ("batch_size", "batch size"), ("seed", "seed"), ("wall_time_s", "wall time (s)"),
+                       ("hardware", "hardware"), ("precision", "precision")):
+        lines.append(f"| {label} | {_fmt(info.get(key))} |")
+    if info.get("command"):
+        lines += ["", "Trained with:", "", "```bash", info["command"], "```"]
+    metrics = info.get("metrics")
+    if metrics:
+        lines += ["", "## Metrics", "", "| metric | model | real-data floor |", "|---|---|---|"]
+        for name, value in metrics.get("model", {}).items():
+            lines.append(f"| {name} | {_fmt(value)} | {_fmt(metrics.get('floor', {}).get(name))} |")
+        if metrics.get("command"):
+            lines += ["", "Measured with:", "", "```bash", metrics["command"], "```"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,113 @@
+"""The model zoo: architectures x objectives x conditioning, combined through presets.
+
+A preset names an architecture (`mlp`, `dcgan`), an objective (`losses.py`),
+whether it is class-conditional, and the training defaults its recipe uses.
+`Generator` is the one exported class: it rebuilds any architecture from its
+config, saves as config.json + model.safetensors, and loads without pickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+from mnistgan.errors import MnistganError
+from mnistgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from mnistgan.models.mlp import MLPDiscriminator, MLPGenerator
+
+NUM_CLASSES = 10
+ARCHS = ("mlp", "dcgan")
+
+
+class Generator(nn.Module, PyTorchModelHubMixin, library_name="mnistgan", tags=["gan", "mnist"]):
+    """Any mnistgan generator: `G(z, labels) -> images in [-1, 1], (B, 1, 28, 28)`.
+
+    Its __init__ arguments are the config that `save_pretrained` writes to
+    config.json and `from_pretrained` reads back (huggingface_hub's convention).
+    """
+
+    def __init__(self, arch: str = "dcgan", latent_dim: int = 100, num_classes: int = 0, width: int = 64):
+        super().__init__()
+        if arch not in ARCHS:
+            raise MnistganError(f"unknown architecture {arch!r}; known: {', '.join(ARCHS)}")
+        self.arch, self.latent_dim, self.num_classes, self.width = arch, latent_dim, num_classes, width
+        cls = MLPGenerator if arch == "mlp" else DCGANGenerator
+        self.net = cls(latent_dim=latent_dim, num_classes=num_classes, width=width)
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes > 0
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(z, labels if self.conditional else None)
+
+
+def build_discriminator(arch: str, num_classes: int, width: int, d_norm: str = "batch") -> nn.Module:
+    if arch == "mlp":
+        return MLPDiscriminator(num_classes=num_classes, width=width)
+    return DCGANDiscriminator(num_classes=num_classes, width=width, d_norm=d_norm)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    arch: str
+    objective: str  # a key of losses.OBJECTIVES
+    conditional: bool
+    d_norm: str = "batch"
+    # Training defaults of the recipe: any TrainConfig field.
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in [
+        Preset(
+            "mlp-gan", "The classic MLP GAN (BCE, Adam 2e-4, batch 128), as widely published.",
+            arch="mlp", objective="bce", conditional=False,
+            defaults=dict(epochs=200, batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+                          latent_dim=100, g_width=256, d_width=256),
+        ),
+        Preset(
+            "dcgan", "Convolutional GAN, 7->14->28 transposed convs, BatchNorm, label smoothing 0.9.",
+            arch="dcgan", objective="bce", conditional=False,
+            defaults=dict(epochs=20, batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+                          latent_dim=100, g_width=64, d_width=64, label_smoothing=0.9),
+        ),
+        Preset(
+            "cdcgan", "Class-conditional DCGAN: label embedding in G, projection discriminator.",
+            arch="dcgan", objective="bce", conditional=True,
+            defaults=dict(epochs=20, batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+                          latent_dim=100, g_width=64, d_width=64, label_smoothing=0.9),
+        ),
+        Preset(
+            "wgan-gp", "Wasserstein GAN with gradient penalty (lambda 10, 5 critic steps), no BatchNorm in the critic.",
+            arch="dcgan", objective="wgan-gp", conditional=False, d_norm="none",
+            defaults=dict(epochs=20, batch_size=64, lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
+                          latent_dim=100, g_width=64, d_width=64, n_critic=5, gp_weight=10.0),
+        ),
+        Preset(
+            "hinge-sn", "Conditional hinge GAN with spectral norm and a projection discriminator (SN-GAN); the zoo's best.",
+            arch="dcgan", objective="hinge", conditional=True, d_norm="spectral",
+            defaults=dict(epochs=10, batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9,
+                          latent_dim=64, g_width=64, d_width=64),
+        ),
+    ]
+}
+DEFAULT_PRESET = "hinge-sn"
+
+
+def get_preset(name: str) -> Preset:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise MnistganError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

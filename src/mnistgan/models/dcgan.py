@@ -1,0 +1,67 @@
+"""A DCGAN for 28x28 digits: transposed convolutions 7 -> 14 -> 28.
+
+G: z (+ label embedding) -> Linear -> (2w, 7, 7) -> ConvT -> (w, 14, 14) -> ConvT -> (1, 28, 28)
+D: (1, 28, 28) -> Conv -> (w, 14, 14) -> Conv -> (2w, 7, 7) -> Linear (+ projection) -> logit
+
+`d_norm` picks the discriminator's normalization: "batch" (DCGAN), "none"
+(WGAN-GP, whose penalty is per-sample), or "spectral" (SN-GAN).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+
+class DCGANGenerator(nn.Module):
+    def __init__(self, latent_dim: int = 100, num_classes: int = 0, width: int = 64):
+        super().__init__()
+        self.width = width
+        self.embed = nn.Embedding(num_classes, latent_dim) if num_classes else None
+        in_dim = latent_dim * (2 if num_classes else 1)
+        self.project = nn.Sequential(nn.Linear(in_dim, 2 * width * 7 * 7, bias=False),
+                                     nn.BatchNorm1d(2 * width * 7 * 7), nn.ReLU(True))
+        self.upsample = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True),
+            # state size: (w, 14, 14)
+            nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh(),
+            # state size: (1, 28, 28)
+        )
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.forward_embedded(z, self.embed(labels) if self.embed is not None else None)
+
+    def forward_embedded(self, z: torch.Tensor, label_embedding: torch.Tensor | None) -> torch.Tensor:
+        """From a label *embedding*, so interpolation can blend between digits."""
+        if label_embedding is not None:
+            z = torch.cat([z, label_embedding], dim=1)  # (B, 2*latent)
+        h = self.project(z).view(-1, 2 * self.width, 7, 7)  # (B, 2w, 7, 7)
+        return self.upsample(h)
+
+
+class DCGANDiscriminator(nn.Module):
+    def __init__(self, num_classes: int = 0, width: int = 64, d_norm: str = "batch"):
+        super().__init__()
+        if d_norm not in ("batch", "none", "spectral"):
+            raise ValueError(f"d_norm must be batch, none or spectral, not {d_norm!r}")
+        sn = spectral_norm if d_norm == "spectral" else (lambda m: m)
+        self.features = nn.Sequential(
+            sn(nn.Conv2d(1, width, 4, 2, 1)), nn.LeakyReLU(0.2, True),
+            # state size: (w, 14, 14)
+            sn(nn.Conv2d(width, 2 * width, 4, 2, 1, bias=d_norm != "batch")),
+            nn.BatchNorm2d(2 * width) if d_norm == "batch" else nn.Identity(),
+            nn.LeakyReLU(0.2, True),
+            # state size: (2w, 7, 7)
+            nn.Flatten(),
+        )
+        feat = 2 * width * 7 * 7
+        self.head = sn(nn.Linear(feat, 1))
+        self.project = sn(nn.Embedding(num_classes, feat)) if num_classes else None
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.features(x)  # (B, 2w*49)
+        out = self.head(h).squeeze(1)
+        if self.project is not None:
+            out = out + (self.project(labels) * h).sum(1)
+        return out
