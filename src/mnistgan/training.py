@@ -174,6 +174,8 @@ class Trainer:
             if self._stop_requested:
                 self.log(f"interrupted at step {self.step}; checkpoint saved. Resume with: mnistgan train --resume {self.run_dir}")
                 raise KeyboardInterrupt
+            if not self._has_samples_for_now():
+                self.write_samples()
             for hook in self.hooks:
                 hook(self, final=True)
             return self.export()
@@ -191,6 +193,9 @@ class Trainer:
             hook(self, final=False)
         if self.epoch % cfg.checkpoint_every == 0 and self.epoch < cfg.epochs:
             self.save_checkpoint()
+
+    def _has_samples_for_now(self) -> bool:
+        return self.step_in_epoch == 0 and (self.run_dir / "samples" / f"epoch_{self.epoch:03d}.png").exists()
 
     def _tick(self) -> None:
         """Add the time since the last tick to `elapsed` (training time summed over resumes)."""
