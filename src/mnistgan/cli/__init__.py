@@ -25,7 +25,9 @@ app = typer.Typer(
 # Importing the command modules registers their commands on `app`.
 from mnistgan.cli import data as _data  # noqa: E402,F401
 from mnistgan.cli import generate as _generate  # noqa: E402,F401
+from mnistgan.cli import pictures as _pictures  # noqa: E402,F401
 from mnistgan.cli import run as _run  # noqa: E402,F401
+from mnistgan.cli import serve as _serve  # noqa: E402,F401
 from mnistgan.cli import train as _train  # noqa: E402,F401
 
 

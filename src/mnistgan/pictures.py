@@ -1,0 +1,265 @@
+"""Pictures of a model and of a run: interpolations, real vs generated, per-class grids, progress.
+
+Digits go through `grids.tile`/`grids.upscale`, so they always render as dark ink on
+white paper, nearest-neighbour upscaled; labels use matplotlib's DejaVu Sans, the
+typeface of the plots. Every function returns PIL images ("L" mode); writing them
+is `save_picture` (PNG or animated GIF, atomically).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw, ImageFont
+
+from mnistgan.errors import MnistganError
+from mnistgan.grids import save_image, tile, upscale
+
+SCALE = 3  # screen pixels per MNIST pixel in PNG pictures
+GIF_SCALE = 8  # one digit per frame in interpolation GIFs: 224 px
+PAD = 2  # paper between digits at scale 1, as in grids.tile
+CELL = 28 + PAD
+LABEL_W = 32  # left margin for row labels
+TITLE_H = 30  # title bar above a panel
+GAP = 24  # between panels side by side
+INK, MUTED, PAPER = 0, 90, 255
+SAMPLE_GRID = re.compile(r"epoch_(\d+)\.png$")
+
+
+@functools.lru_cache(maxsize=8)
+def font(size: int = 16) -> ImageFont.ImageFont:
+    try:
+        from matplotlib import font_manager
+
+        return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
+    except (ImportError, OSError, ValueError):
+        return ImageFont.load_default(size)
+
+
+# ---------------------------------------------------------------- layout
+
+
+def grid_size(ncol: int, nrow: int, scale: int = SCALE) -> tuple[int, int]:
+    """Pixel size (width, height) of `tile` output for ncol x nrow digits, upscaled."""
+    return (ncol * CELL + PAD) * scale, (nrow * CELL + PAD) * scale
+
+
+def labelled_grid(digits: np.ndarray, ncol: int, scale: int = SCALE, row_labels: list[str] | None = None,
+                  title: str | None = None, label_w: int = LABEL_W) -> Image.Image:
+    """`digits` tiled `ncol` per row; optional labels left of each row and a title bar on top."""
+    grid = upscale(tile(digits, ncol, PAD), scale)
+    left = label_w if row_labels else 0
+    top = TITLE_H if title else 0
+    canvas = Image.new("L", (left + grid.width, top + grid.height), PAPER)
+    canvas.paste(grid, (left, top))
+    draw = ImageDraw.Draw(canvas)
+    if title:
+        draw.text((left + PAD * scale, TITLE_H // 2), title, fill=INK, font=font(16), anchor="lm")
+    for r, label in enumerate(row_labels or []):
+        y = top + (PAD + r * CELL + 14) * scale
+        draw.text((left - 6, y), str(label), fill=MUTED, font=font(15), anchor="rm")
+    return canvas
+
+
+def side_by_side(panels: list[Image.Image], gap: int = GAP) -> Image.Image:
+    width = sum(p.width for p in panels) + gap * (len(panels) - 1)
+    canvas = Image.new("L", (width, max(p.height for p in panels)), PAPER)
+    x = 0
+    for p in panels:
+        canvas.paste(p, (x, 0))
+        x += p.width + gap
+    return canvas
+
+
+def captioned(image: Image.Image, caption: str) -> Image.Image:
+    canvas = Image.new("L", (image.width, image.height + TITLE_H), PAPER)
+    canvas.paste(image, (0, TITLE_H))
+    ImageDraw.Draw(canvas).text((6, TITLE_H // 2), caption, fill=INK, font=font(16), anchor="lm")
+    return canvas
+
+
+# ---------------------------------------------------------------- sampling
+
+
+def samples_per_class(sampler, per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """10 * per_class digits: a row of `per_class` per digit (conditional) or 10 rows of samples."""
+    if not 1 <= per_class <= 100:
+        raise MnistganError(f"per-class must be between 1 and 100, got {per_class}")
+    digits = [d for d in range(10) for _ in range(per_class)] if sampler.conditional else None
+    return sampler.sample(10 * per_class, digits, seed)
+
+
+def real_per_class(images: torch.Tensor, labels: torch.Tensor, per_class: int, seed: int = 0,
+                   by_class: bool = True) -> np.ndarray:
+    """Real digits in the same layout as `samples_per_class`: seeded picks, a row per digit if `by_class`."""
+    g = torch.Generator().manual_seed(seed)
+    if not by_class:
+        return images[torch.randperm(len(images), generator=g)[: 10 * per_class]].numpy()
+    picks = []
+    for d in range(10):
+        idx = torch.nonzero(labels == d).flatten()
+        picks.append(images[idx[torch.randperm(len(idx), generator=g)[:per_class]]])
+    return torch.cat(picks).numpy()
+
+
+# ---------------------------------------------------------------- pictures
+
+
+def class_grid(images: np.ndarray, per_class: int, conditional: bool, title: str | None = None,
+               scale: int = SCALE) -> Image.Image:
+    """A row per digit (labelled 0-9) for conditional models; plain rows otherwise."""
+    labels = [str(d) for d in range(10)] if conditional else None
+    return labelled_grid(images, per_class, scale, labels, title)
+
+
+def real_vs_fake(real: np.ndarray, fake: np.ndarray, per_class: int, conditional: bool, model_name: str,
+                 scale: int = SCALE) -> Image.Image:
+    """Real test digits and generated digits, same layout, side by side with titles."""
+    return side_by_side([
+        class_grid(real, per_class, conditional, "Real: MNIST test digits", scale),
+        class_grid(fake, per_class, conditional, f"Generated: {_short(model_name)}", scale),
+    ])
+
+
+def interpolation_strip(images: np.ndarray, caption: str | None = None, scale: int = SCALE) -> Image.Image:
+    return labelled_grid(images, len(images), scale, title=caption)
+
+
+def interpolation_frames(images: np.ndarray, scale: int = GIF_SCALE) -> list[Image.Image]:
+    """One upscaled digit per frame, there and back again (no frame repeated at the turns)."""
+    order = list(range(len(images))) + list(range(len(images) - 2, 0, -1))
+    return [upscale(255 - images[i], scale) for i in order]
+
+
+def neighbour_pairs(fake: np.ndarray, nearest: np.ndarray, scale: int = SCALE) -> Image.Image:
+    """Generated digits above their nearest training digits."""
+    return labelled_grid(np.concatenate([fake, nearest]), len(fake), scale,
+                         row_labels=["generated", "nearest real"], label_w=120)
+
+
+def interpolation_caption(sampler, from_digit, to_digit, seeds, slerp: bool) -> str:
+    walk = f"seed {seeds[0]} \u2192 {seeds[1]}, {'slerp' if slerp else 'lerp'}"
+    if not sampler.conditional:
+        return walk
+    a = 0 if from_digit is None else from_digit
+    b = a if to_digit is None else to_digit
+    return f"digit {a} \u2192 {b}, {walk}"
+
+
+# ---------------------------------------------------------------- training progress
+
+
+def sample_grids(run_dir: str | os.PathLike) -> list[tuple[int, Path]]:
+    """(epoch, path) of the run's samples/epoch_NNN.png, in epoch order."""
+    found = []
+    for p in (Path(run_dir) / "samples").glob("epoch_*.png"):
+        m = SAMPLE_GRID.search(p.name)
+        if m:
+            found.append((int(m.group(1)), p))
+    return sorted(found)
+
+
+def read_grid(path: Path, ncol: int = 10) -> np.ndarray:
+    """The digits of a grid PNG written by grids.save_grid (`ncol` per row), uint8 (N, 28, 28)."""
+    try:
+        with Image.open(path) as im:
+            a = np.asarray(im.convert("L"))
+    except OSError as e:
+        raise MnistganError(f"{path}: not a readable image ({e})") from None
+    scale, rest = divmod(a.shape[1], ncol * CELL + PAD)
+    nrow = (a.shape[0] // max(scale, 1) - PAD) // CELL
+    if rest or scale < 1 or (nrow * CELL + PAD) * scale != a.shape[0]:
+        raise MnistganError(f"{path}: not a {ncol}-per-row digit grid ({a.shape[1]}x{a.shape[0]} px)")
+    cells = [a[(PAD + r * CELL) * scale:(PAD + r * CELL + 28) * scale:scale,
+               (PAD + c * CELL) * scale:(PAD + c * CELL + 28) * scale:scale]
+             for r in range(nrow) for c in range(ncol)]
+    return 255 - np.stack(cells)
+
+
+def pick_epochs(epochs: list, most: int) -> list:
+    """At most `most` items, evenly spread, always keeping the first and the last."""
+    if len(epochs) <= most:
+        return list(epochs)
+    idx = np.unique(np.linspace(0, len(epochs) - 1, most).round().astype(int))
+    return [epochs[i] for i in idx]
+
+
+def _grids_or_fail(run_dir) -> list[tuple[int, Path]]:
+    grids = sample_grids(run_dir)
+    if not grids:
+        raise MnistganError(f"{run_dir}: no samples/epoch_*.png (is it a run directory from `mnistgan train`?)")
+    return grids
+
+
+def progress_collage(run_dir: str | os.PathLike, most: int = 12, scale: int = SCALE) -> Image.Image:
+    """A row per epoch (at most `most`), the first fixed-noise digit of each grid row: how one noise vector
+    per class (conditional) or ten noise vectors (unconditional) evolve."""
+    grids = pick_epochs(_grids_or_fail(run_dir), most)
+    rows = []
+    for _, path in grids:
+        cells = read_grid(path)
+        rows.append(cells[:: len(cells) // 10][:10] if len(cells) >= 10 else cells)
+    ncol = max(len(r) for r in rows)
+    digits = np.concatenate([np.pad(r, ((0, ncol - len(r)), (0, 0), (0, 0))) for r in rows])
+    labels = [f"epoch {e}" for e, _ in grids]
+    return labelled_grid(digits, ncol, scale, labels, "Fixed noise through training", label_w=80)
+
+
+def progress_frames(run_dir: str | os.PathLike, most: int = 60) -> list[Image.Image]:
+    """Every epoch's fixed-noise grid (at most `most`), captioned with its epoch."""
+    grids = pick_epochs(_grids_or_fail(run_dir), most)
+    last = grids[-1][0]
+    frames = []
+    for epoch, path in grids:
+        with Image.open(path) as im:
+            frames.append(captioned(im.convert("L"), f"epoch {epoch} of {last}"))
+    return frames
+
+
+# ---------------------------------------------------------------- nearest neighbours
+
+
+def nearest_neighbours(queries: np.ndarray, reference: torch.Tensor, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """Index into `reference` and L2 pixel distance (in [0, 1] units) of each query's nearest digit.
+
+    Plain torch.cdist over chunks of the reference set; if mnistgan.metrics grows a
+    memorization metric, the report should use that instead.
+    """
+    q = torch.as_tensor(queries).reshape(len(queries), -1).float() / 255
+    best_d = torch.full((len(q),), float("inf"))
+    best_i = torch.zeros(len(q), dtype=torch.int64)
+    for start in range(0, len(reference), chunk):
+        ref = reference[start:start + chunk].reshape(-1, q.shape[1]).float() / 255
+        d, i = torch.cdist(q, ref).min(dim=1)
+        better = d < best_d
+        best_d[better], best_i[better] = d[better], i[better] + start
+    return best_i.numpy(), best_d.numpy()
+
+
+# ---------------------------------------------------------------- writing
+
+
+def save_picture(picture: Image.Image | list[Image.Image], path: str | os.PathLike, duration_ms: int = 120,
+                 hold_last_ms: int | None = None) -> None:
+    """PNG for one image; an animated, looping GIF for a list of frames (or one image to .gif)."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".gif":
+            frames = picture if isinstance(picture, list) else [picture]
+            durations = [duration_ms] * len(frames)
+            if hold_last_ms is not None:
+                durations[-1] = hold_last_ms
+            save_image(frames[0], path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
+        else:
+            save_image(picture[-1] if isinstance(picture, list) else picture, path)
+    except OSError as e:
+        raise MnistganError(f"{path}: cannot write ({e.strerror or e})") from None
+
+
+def _short(name: str, most: int = 40) -> str:
+    return name if len(name) <= most else "\u2026" + name[-(most - 1):]
