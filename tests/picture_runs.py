@@ -1,0 +1,46 @@
+"""Runs to draw pictures of: one tiny real training run per test session, shared by the picture and report tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tests.conftest import REPO
+
+_RUN: dict[str, Path] = {}
+
+
+def tiny_run(tmp_path_factory) -> Path:
+    """A real 30-step cdcgan run (widths 8) trained through the CLI, once per session."""
+    if "run" not in _RUN:
+        out = tmp_path_factory.mktemp("pictures") / "tiny-cdcgan"
+        r = subprocess.run([sys.executable, "-m", "mnistgan", "train", "--preset", "cdcgan", "--max-steps", "30",
+                            "--g-width", "8", "--d-width", "8", "--log-every", "5", "--no-progress", "--out", str(out)],
+                           capture_output=True, text=True, cwd=REPO, timeout=300)
+        assert r.returncode == 0, r.stderr
+        _RUN["run"] = out
+    return _RUN["run"]
+
+
+def unconditional_model(path: Path) -> Path:
+    """A tiny untrained unconditional generator, exported like a real model folder."""
+    import torch
+
+    from mnistgan.models import Generator
+
+    torch.manual_seed(0)
+    Generator("dcgan", 16, 0, 4).save_pretrained(path)
+    return path
+
+
+def fake_sample_grids(run_dir: Path, epochs=(1, 2, 3)) -> None:
+    """samples/epoch_NNN.png as training writes them (10 per row, scale 2), with different digits each epoch."""
+    from mnistgan.grids import save_grid
+
+    rng = np.random.default_rng(0)
+    for e in epochs:
+        save_grid(rng.integers(0, 256, (100, 28, 28), dtype=np.uint8), run_dir / "samples" / f"epoch_{e:03d}.png",
+                  nrow=10, scale=2)
