@@ -40,6 +40,7 @@ class TrainConfig:
     log_every: int = 50  # steps
     keep_checkpoints: int = 2
     data_dir: str | None = None
+    train_subset: int | None = None  # train on the first N training digits (quick experiments, tests)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,8 +52,10 @@ class TrainConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise MnistganError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
-        if self.max_steps is not None and self.max_steps < 1:
-            raise MnistganError(f"--max-steps must be at least 1, got {self.max_steps}")
+        for name in ("max_steps", "train_subset"):
+            v = getattr(self, name)
+            if v is not None and v < 1:
+                raise MnistganError(f"--{name.replace('_', '-')} must be at least 1, got {v}")
         for name in ("lr_g", "lr_d"):
             v = getattr(self, name)
             if not (0 < v < 1):

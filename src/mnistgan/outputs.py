@@ -49,8 +49,9 @@ def write_samples(path: str | os.PathLike, images: np.ndarray, labels: np.ndarra
     if path.suffix.lower() == ".npz":
         data = npz_bytes(images, labels)
     else:
-        # A row per digit reads best when the labels cycle 0..9.
-        data = png_bytes(images, nrow=10 if conditional and len(images) >= 10 else None)
+        # Rows of ten read best when the labels cycle 0..9 (a column per digit).
+        cycling = conditional and len(images) >= 10 and len(set(labels.tolist())) > 1
+        data = png_bytes(images, nrow=10 if cycling else None)
     try:
         atomic_write_bytes(path, data)
     except OSError as e:

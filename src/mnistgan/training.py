@@ -21,7 +21,7 @@ from torch import nn
 
 from mnistgan import checkpoint, rng
 from mnistgan.config import TrainConfig
-from mnistgan.data import DeviceBatches, load_mnist, to_uint8
+from mnistgan.data import MNIST, DeviceBatches, load_mnist, to_uint8
 from mnistgan.devices import autocast, describe, pick_device, pick_precision
 from mnistgan.errors import ModelFileError, TrainingDiverged
 from mnistgan.grids import save_grid
@@ -126,7 +126,10 @@ class Trainer:
     def fit(self) -> Path:
         """Train until `epochs` (or `max_steps`), checkpointing; returns the exported model dir."""
         cfg = self.cfg
-        train = load_mnist("train", cfg.data_dir).to(self.device)
+        train = load_mnist("train", cfg.data_dir)
+        if cfg.train_subset:
+            train = MNIST(train.images[: cfg.train_subset], train.labels[: cfg.train_subset], "train")
+        train = train.to(self.device)
         batches = DeviceBatches(train, cfg.batch_size, self.data_gen, self.rank, self.world_size)
         total_d_steps = cfg.epochs * batches.steps_per_epoch
         total_g = total_d_steps // cfg.n_critic if cfg.max_steps is None else min(cfg.max_steps, total_d_steps // cfg.n_critic)

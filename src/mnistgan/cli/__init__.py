@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+
+# typer >= 0.25 ships its own copy of click; its usage errors derive from this base.
+UsageProblem = typer.BadParameter.__mro__[2]  # ClickException
 
 from mnistgan.errors import MnistganError
 
@@ -34,10 +36,10 @@ from mnistgan.cli import train as _train  # noqa: E402,F401
 def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=False)
-    except click.exceptions.Abort:
-        print("error: aborted", file=sys.stderr)
-        sys.exit(130)
-    except click.exceptions.ClickException as e:  # bad usage: unknown option, invalid value
+    except UsageProblem as e:  # bad usage: unknown option, invalid value
+        if type(e).__name__ == "NoArgsIsHelpError":  # plain `mnistgan` or `mnistgan data`
+            print(e.ctx.get_help())
+            sys.exit(0)
         print(f"error: {e.format_message()}", file=sys.stderr)
         sys.exit(e.exit_code)
     except MnistganError as e:
