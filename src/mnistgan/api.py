@@ -1,0 +1,292 @@
+"""The REST API (FastAPI) over the registry's models, and the app factory for `mnistgan serve`.
+
+    GET  /healthz                 liveness and how many models are installed
+    GET  /v1/models               every registered version
+    GET  /v1/models/{name}        one model (NAME or NAME@VERSION): card, metrics, training summary
+    POST /v1/generate             {model, num, digits, seed, truncation, temperature, format}
+
+Models are addressed by registry name only, never by a path from a request.
+Every input a client can get wrong is a 4xx whose `detail` says what is wrong:
+404 for an unknown model, 413 for an oversized body, 422 for anything else.
+Generation runs in worker threads behind a capacity limiter, so a burst of
+clients queues for a slot instead of blocking the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Literal
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mnistgan import __version__, registry
+from mnistgan.errors import MnistganError, ModelFileError
+from mnistgan.export import read_info
+from mnistgan.models import NUM_CLASSES
+from mnistgan.outputs import npz_bytes, png_bytes
+from mnistgan.sampling import MAX_SEED, Sampler, load_generator
+
+MAX_NUM = 1024
+MAX_BODY_BYTES = 64 * 1024
+DEFAULT_WORKERS = 2
+
+
+class ModelNotFound(MnistganError):
+    """A well-formed model name that the registry does not know."""
+
+
+# ----------------------------------------------------------------- models
+
+
+class ModelService:
+    """Registry look-ups plus a small LRU cache of loaded Samplers, shared by the API and the UI."""
+
+    def __init__(self, cache_size: int = 8):
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, str], Sampler] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def find(spec: str) -> registry.ModelRef:
+        registry.parse_name(spec)  # a malformed name is the client's typo: 422, not 404
+        try:
+            return registry.lookup(spec)
+        except MnistganError as e:
+            raise ModelNotFound(str(e)) from None
+
+    def sampler(self, spec: str) -> Sampler:
+        ref = self.find(spec)
+        key = (ref.id, str(ref.path))
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        sampler = Sampler(load_generator(ref.path), name=ref.id, info=read_info(ref.path))
+        with self._lock:
+            self._cache[key] = sampler
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return sampler
+
+    @staticmethod
+    def all() -> list[registry.ModelRef]:
+        return registry.all_models()
+
+    def describe(self, ref: registry.ModelRef, latest: bool = True) -> dict:
+        """What a client needs to pick a model; a broken folder is described, not raised."""
+        out = {"id": ref.id, "name": ref.name, "version": ref.version, "bundled": ref.bundled, "latest": latest}
+        try:
+            config = json.loads((ref.path / "config.json").read_text())
+            info = read_info(ref.path)
+            out.update(conditional=int(config.get("num_classes") or 0) > 0, arch=config.get("arch"),
+                       latent_dim=config.get("latent_dim"), preset=info.get("preset"),
+                       objective=info.get("objective"), metrics=info.get("metrics") or {})
+        except (OSError, ValueError, TypeError, AttributeError, MnistganError) as e:
+            out["error"] = f"cannot read this model: {e}"
+        return out
+
+    def listing(self) -> list[dict]:
+        refs = self.all()
+        newest = {r.name: r.version for r in refs}  # all_models() is sorted by version within a name
+        return [self.describe(r, latest=newest[r.name] == r.version) for r in refs]
+
+    def details(self, spec: str) -> dict:
+        ref = self.find(spec)
+        versions = registry.versions(ref.name)
+        out = self.describe(ref, latest=ref.version == versions[-1].version)
+        info = read_info(ref.path)
+        out["versions"] = [r.id for r in versions]
+        out["training"] = {k: info[k] for k in ("epochs", "steps", "batch_size", "seed", "wall_time_s", "hardware",
+                                                "precision", "command") if k in info}
+        card = ref.path / "README.md"
+        out["card"] = card.read_text() if card.is_file() else None
+        return out
+
+
+def grid_columns(conditional: bool, digits, num: int) -> int | None:
+    """Ten columns (a row per digit 0..9) when a conditional model cycles through digits, else square."""
+    return NUM_CLASSES if conditional and digits is None and num >= NUM_CLASSES else None
+
+
+# ----------------------------------------------------------------- requests
+
+
+class GenerateRequest(BaseModel):
+    model_config = ConfigDict(
+        strict=True, extra="forbid", allow_inf_nan=False,
+        json_schema_extra={"examples": [{"model": "hinge-sn", "num": 16, "digits": 7, "seed": 0, "format": "png"}]},
+    )
+
+    model: str = Field(registry.DEFAULT_MODEL, min_length=1, max_length=100,
+                       description="Registry name: NAME (its newest version) or NAME@VERSION; see GET /v1/models.")
+    num: int = Field(64, ge=1, le=MAX_NUM, description=f"How many digits, 1..{MAX_NUM}.")
+    digits: int | list[int] | None = Field(
+        None, description="Conditional models only: one digit 0-9, or a list cycled over the samples. "
+                          "Omit (or null) to cycle 0..9.")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="Same seed, same digits.")
+    truncation: float | None = Field(None, gt=0, description="Resample noise beyond this magnitude (e.g. 1.0): "
+                                                             "cleaner, less varied digits. Omit for none.")
+    temperature: float = Field(1.0, ge=0, le=10, description="Scale of the noise.")
+    format: Literal["png", "npz", "json"] = Field(
+        "png", description="png: a grid image; npz: images uint8 [N,28,28] and labels int64 [N]; json: the same as arrays.")
+
+    @field_validator("digits", mode="before")
+    @classmethod
+    def _check_digits(cls, v):
+        def is_digit(d):
+            return isinstance(d, int) and not isinstance(d, bool) and 0 <= d < NUM_CLASSES
+
+        if v is None or is_digit(v):
+            return v
+        if isinstance(v, list) and 1 <= len(v) <= MAX_NUM and all(is_digit(d) for d in v):
+            return v
+        raise ValueError(f"must be an integer 0-9 or a list of 1..{MAX_NUM} of them (got {_short(v)})")
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _validation_message(errors) -> str:
+    parts = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
+        msg = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
+        if e.get("type") == "json_invalid":
+            msg = f"the body is not valid JSON ({(e.get('ctx') or {}).get('error', 'decode error')})"
+            loc = []
+        elif e.get("type") in ("model_attributes_type", "dict_type") and not loc:
+            msg = "the body must be a JSON object"
+        elif e.get("type") == "extra_forbidden":
+            msg = "unknown field (allowed: model, num, digits, seed, truncation, temperature, format)"
+        parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
+    return "; ".join(dict.fromkeys(parts)) or "invalid request"
+
+
+# ----------------------------------------------------------------- middleware
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int):
+        super().__init__(413, f"request body too large: the limit is {limit} bytes")
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes under `prefix`: by Content-Length up front, else while streaming."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, prefix: str = "/v1/"):
+        self.app, self.limit, self.prefix = app, limit, prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            status, detail = (413, BodyTooLarge(self.limit).detail) if length.isdigit() else (400, "bad Content-Length")
+            return await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise BodyTooLarge(self.limit)  # FastAPI re-raises HTTPExceptions from body reading: a 413
+            return message
+
+        await self.app(scope, limited, send)
+
+
+# ----------------------------------------------------------------- the app
+
+
+def _error(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+def create_app(votes_db: str | Path | None = None, workers: int = DEFAULT_WORKERS, ui: bool = True) -> FastAPI:
+    """The whole server: REST API under /v1, /healthz, OpenAPI at /docs and (with `ui`) the web page at /."""
+    models = ModelService()
+    limiter = anyio.CapacityLimiter(max(1, workers))
+    app = FastAPI(
+        title="mnistgan",
+        version=__version__,
+        description="Generate handwritten digits with the GANs in the mnistgan registry. "
+                    "The web page is at `/`; this is the REST API.",
+    )
+    app.state.models = models
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errors = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors()]
+        return JSONResponse({"detail": _validation_message(exc.errors()), "errors": jsonable_encoder(errors)},
+                            status_code=422)
+
+    @app.exception_handler(ModelNotFound)
+    async def _not_found(request: Request, exc: ModelNotFound):
+        return _error(404, str(exc))
+
+    @app.exception_handler(ModelFileError)
+    async def _broken(request: Request, exc: ModelFileError):
+        return _error(503, f"the model cannot be loaded: {exc}")
+
+    @app.exception_handler(MnistganError)
+    async def _bad_value(request: Request, exc: MnistganError):
+        return _error(422, str(exc))
+
+    @app.get("/healthz", tags=["health"], summary="Liveness")
+    async def healthz() -> dict:
+        return {"status": "ok", "version": __version__, "models": len(models.all())}
+
+    @app.get("/v1/models", tags=["models"], summary="List the registered models")
+    async def list_models() -> dict:
+        return {"models": await anyio.to_thread.run_sync(models.listing)}
+
+    @app.get("/v1/models/{name}", tags=["models"], summary="One model: card, metrics and training summary",
+             responses={404: {"description": "Unknown model"}, 422: {"description": "Malformed name"}})
+    async def get_model(name: str) -> dict:
+        return await anyio.to_thread.run_sync(models.details, name)
+
+    @app.post("/v1/generate", tags=["generate"], summary="Generate digits",
+              responses={200: {"content": {"image/png": {}, "application/octet-stream": {}, "application/json": {}},
+                               "description": "A PNG grid, an NPZ file or JSON arrays, per `format`."},
+                         404: {"description": "Unknown model"}, 413: {"description": "Body too large"},
+                         422: {"description": "Invalid request"}})
+    async def generate(req: GenerateRequest) -> Response:
+        return await anyio.to_thread.run_sync(_generate, models, req, limiter=limiter)
+
+    if ui:
+        from mnistgan.app import mount_ui
+        from mnistgan.votes import VoteStore
+
+        app = mount_ui(app, models, VoteStore(votes_db))
+    return app
+
+
+def _generate(models: ModelService, req: GenerateRequest) -> Response:
+    sampler = models.sampler(req.model)
+    if req.digits is not None and not sampler.conditional:
+        raise MnistganError(f"digits: {sampler.name} is unconditional and cannot draw a chosen digit (omit digits)")
+    images, labels = sampler.sample(req.num, req.digits, req.seed, req.truncation, req.temperature)
+    headers = {"X-Model": sampler.name, "X-Conditional": str(sampler.conditional).lower()}
+    if req.format == "png":
+        nrow = grid_columns(sampler.conditional, req.digits, req.num)
+        return Response(png_bytes(images, nrow), media_type="image/png", headers=headers)
+    if req.format == "npz":
+        headers["Content-Disposition"] = f'attachment; filename="{sampler.name.replace("@", "-")}-seed{req.seed}.npz"'
+        return Response(npz_bytes(images, labels), media_type="application/octet-stream", headers=headers)
+    body = {"model": sampler.name, "conditional": sampler.conditional, "shape": list(images.shape),
+            "labels": labels.tolist(), "images": images.tolist()}
+    return Response(json.dumps(body, separators=(",", ":")), media_type="application/json", headers=headers)

@@ -1,0 +1,216 @@
+"""The REST API through a live `mnistgan serve` on 127.0.0.1 (a real uvicorn subprocess)."""
+
+import io
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from mnistgan.sampling import MAX_SEED, Sampler, load_generator
+from tests.serving import LiveServer, tiny_home
+
+
+@pytest.fixture(scope="module")
+def home(mnist_cache):
+    return tiny_home()
+
+
+@pytest.fixture(scope="module")
+def server(home, tmp_path_factory):
+    with LiveServer(home, tmp_path_factory.mktemp("api") / "votes.sqlite") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        yield c
+
+
+def generate(client, **body):
+    return client.post("/v1/generate", json=body)
+
+
+def test_healthz_and_openapi(client):
+    assert client.get("/healthz").json()["models"] == 3
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/models", "/v1/models/{name}", "/v1/generate", "/healthz"} <= set(spec["paths"])
+    assert client.get("/docs").status_code == 200
+
+
+def test_models_are_listed_with_versions_and_kind(client):
+    models = {m["id"]: m for m in client.get("/v1/models").json()["models"]}
+    assert set(models) == {"tiny-cond@1", "tiny-cond@2", "tiny-uncond@1"}
+    assert models["tiny-cond@2"]["conditional"] and models["tiny-cond@2"]["latest"]
+    assert not models["tiny-cond@1"]["latest"]
+    assert not models["tiny-uncond@1"]["conditional"] and models["tiny-uncond@1"]["preset"] == "dcgan"
+    assert all("path" not in m for m in models.values())
+
+
+def test_one_model_has_its_card_and_training_summary(client):
+    m = client.get("/v1/models/tiny-cond").json()
+    assert m["id"] == "tiny-cond@2" and m["versions"] == ["tiny-cond@1", "tiny-cond@2"]
+    assert "# mnistgan model" in m["card"] and m["training"]["steps"] == 5
+    assert client.get("/v1/models/tiny-cond@1").json()["id"] == "tiny-cond@1"
+
+
+@pytest.mark.parametrize("name, status, fragment", [
+    ("nope", 404, "unknown model 'nope'; known models: tiny-cond, tiny-uncond"),
+    ("tiny-cond@9", 404, "has no version 9"),
+    ("Not A Name", 422, "invalid model name"),
+    ("-dash-first", 422, "invalid model name"),
+    ("..%2F..%2Fetc", 404, "Not Found"),  # a slash never reaches the route: no paths from requests
+])
+def test_unknown_or_malformed_model_names(client, name, status, fragment):
+    r = client.get(f"/v1/models/{name}")
+    assert r.status_code == status and fragment in r.json()["detail"]
+
+
+def test_png_is_a_grid_of_the_right_size(client):
+    r = generate(client, model="tiny-cond", num=16, digits=7, seed=1)
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert r.headers["x-model"] == "tiny-cond@2"
+    with Image.open(io.BytesIO(r.content)) as im:
+        assert im.size == (2 * (4 * 30 + 2),) * 2  # 4x4 digits, 2 px gaps, upscaled 2x
+    r = generate(client, model="tiny-cond", num=20)  # cycling 0..9: a row per digit
+    with Image.open(io.BytesIO(r.content)) as im:
+        assert im.size == (2 * (10 * 30 + 2), 2 * (2 * 30 + 2))
+
+
+def test_npz_is_the_generate_contract_and_matches_the_sampler(client, home):
+    r = generate(client, model="tiny-cond@1", num=12, digits=[3, 4], seed=5, truncation=1.0, format="npz")
+    assert r.status_code == 200
+    z = np.load(io.BytesIO(r.content))
+    assert z["images"].dtype == np.uint8 and z["images"].shape == (12, 28, 28)
+    assert z["labels"].dtype == np.int64 and z["labels"].tolist() == [3, 4] * 6
+    local = Sampler(load_generator(home / "models" / "tiny-cond" / "v1"))
+    images, _ = local.sample(12, [3, 4], seed=5, truncation=1.0)
+    np.testing.assert_array_equal(z["images"], images)
+
+
+def test_json_arrays_and_unconditional_labels(client):
+    body = generate(client, model="tiny-uncond", num=3, seed=2, format="json").json()
+    assert body["model"] == "tiny-uncond@1" and not body["conditional"] and body["shape"] == [3, 28, 28]
+    assert body["labels"] == [-1, -1, -1]
+    images = np.array(body["images"])
+    assert images.shape == (3, 28, 28) and images.min() >= 0 and images.max() <= 255
+    again = generate(client, model="tiny-uncond", num=3, seed=2, format="json").json()
+    assert again["images"] == body["images"]
+
+
+@pytest.mark.parametrize("body, status, fragment", [
+    ({"model": "nope"}, 404, "unknown model"),
+    ({"model": "/etc/passwd"}, 422, "invalid model name"),
+    ({"model": "tiny-uncond", "digits": 3}, 422, "unconditional"),
+    ({"model": "tiny-cond", "digits": 10}, 422, "digits: must be an integer 0-9"),
+    ({"model": "tiny-cond", "digits": [1, -1]}, 422, "digits"),
+    ({"model": "tiny-cond", "digits": []}, 422, "digits"),
+    ({"model": "tiny-cond", "digits": True}, 422, "digits"),
+    ({"model": "tiny-cond", "num": 0}, 422, "num: Input should be greater than or equal to 1"),
+    ({"model": "tiny-cond", "num": 1025}, 422, "num: Input should be less than or equal to 1024"),
+    ({"model": "tiny-cond", "num": "5"}, 422, "num: Input should be a valid integer"),
+    ({"model": "tiny-cond", "num": 5.0}, 422, "num"),
+    ({"model": "tiny-cond", "seed": -1}, 422, "seed"),
+    ({"model": "tiny-cond", "seed": MAX_SEED + 1}, 422, "seed"),
+    ({"model": "tiny-cond", "seed": 10**40}, 422, "seed"),
+    ({"model": "tiny-cond", "truncation": 0}, 422, "truncation"),
+    ({"model": "tiny-cond", "temperature": 11}, 422, "temperature"),
+    ({"model": "tiny-cond", "format": "gif"}, 422, "format"),
+    ({"model": "tiny-cond", "colour": "red"}, 422, "colour: unknown field"),
+    ({"model": 7}, 422, "model"),
+])
+def test_bad_inputs_are_4xx_with_a_message(client, body, status, fragment):
+    r = generate(client, **body)
+    assert r.status_code == status, r.text
+    assert fragment in r.json()["detail"]
+
+
+@pytest.mark.parametrize("raw", ['{"model": "tiny-cond", "truncation": NaN}', '{"model": "tiny-cond", "truncation": Infinity}',
+                                 '{"model": "tiny-cond", "truncation": 1e999}', '{"model": ', '[1, 2]', '"x"', 'null'])
+def test_non_finite_numbers_and_non_objects(client, raw):
+    r = client.post("/v1/generate", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"], r.text
+
+
+def test_oversized_bodies_are_refused_with_or_without_a_length(client):
+    big = json.dumps({"model": "tiny-cond", "digits": [1] * 40_000})
+    r = client.post("/v1/generate", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "too large" in r.json()["detail"]
+
+    def chunks():  # no Content-Length: the limit applies while streaming
+        yield b'{"model": "tiny-cond", "digits": ['
+        for _ in range(20_000):
+            yield b"1, 1, 1, 1, "
+        yield b"1]}"
+
+    r = client.post("/v1/generate", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_wrong_content_type_and_method(client):
+    r = client.post("/v1/generate", content="model=tiny-cond", headers={"content-type": "text/plain"})
+    assert r.status_code == 422
+    assert client.get("/v1/generate").status_code in (404, 405)  # the web page, mounted at /, answers 404
+
+
+def test_many_clients_at_once_all_get_answers(server):
+    def one(i):
+        with httpx.Client(base_url=server.url, timeout=60) as c:
+            return c.post("/v1/generate", json={"model": "tiny-cond", "num": 64, "seed": i}).status_code
+
+    with ThreadPoolExecutor(24) as pool:
+        assert list(pool.map(one, range(48))) == [200] * 48
+
+
+# Anything JSON can hold, in the places the schema looks, plus stray fields.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20) | st.sampled_from(["tiny-cond", "tiny-cond@1", "tiny-uncond", "png", "npz", "json"]),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8)
+FIELDS = {
+    "model": st.sampled_from(["tiny-cond", "tiny-cond@2", "tiny-uncond@1", "nope", "../x", ""]) | JSON_VALUES,
+    "num": st.integers(-3, 1100) | JSON_VALUES,
+    "digits": st.none() | st.integers(-2, 12) | st.lists(st.integers(-1, 10), max_size=12) | JSON_VALUES,
+    "seed": st.integers(-5, 2**64) | JSON_VALUES,
+    "truncation": st.floats(allow_nan=True, allow_infinity=True) | JSON_VALUES,
+    "temperature": st.floats(-1, 12) | JSON_VALUES,
+    "format": st.sampled_from(["png", "npz", "json", "PNG", "gif"]) | JSON_VALUES,
+}
+BODIES = st.fixed_dictionaries({}, optional=FIELDS) | st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=4)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=BODIES | JSON_VALUES)
+def test_fuzzed_requests_never_get_a_5xx(client, body):
+    raw = json.dumps(body)  # NaN/Infinity pass as JS literals, as sloppy clients send them
+    r = client.post("/v1/generate", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code < 500, (raw, r.status_code, r.text)
+    if r.status_code == 200:
+        kind = body.get("format", "png")
+        assert r.headers["content-type"].startswith({"png": "image/png", "npz": "application/octet-stream",
+                                                     "json": "application/json"}[kind])
+    else:
+        assert r.status_code in (404, 422) and r.json()["detail"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(raw=st.binary(max_size=200))
+def test_fuzzed_bytes_never_get_a_5xx(client, raw):
+    r = client.post("/v1/generate", content=raw, headers={"content-type": "application/json"})
+    assert 400 <= r.status_code < 500
+
+
+def test_a_server_with_no_models_starts_and_says_so(tmp_path):
+    with LiveServer(tmp_path / "empty-home", tmp_path / "votes.sqlite") as s:
+        assert httpx.get(f"{s.url}/healthz").json()["models"] == 0
+        assert httpx.get(f"{s.url}/v1/models").json() == {"models": []}
+        r = httpx.post(f"{s.url}/v1/generate", json={})
+        assert r.status_code == 404 and "known models: none" in r.json()["detail"]
+        assert httpx.get(f"{s.url}/", timeout=30).status_code == 200
+    assert "no models installed yet" in s.log.read_text()
