@@ -110,7 +110,10 @@ class Run:
 
 def _figure_png(fig) -> bytes:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
+    for ax in fig.axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # generator steps are whole numbers
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     plt.close(fig)
@@ -158,6 +161,8 @@ def quality_png(evals: list[dict], final_floor: dict) -> bytes:
             ax.axhline(floor[-1], ls="--", color=COLORS["floor"], label=f"real data ({floor[-1]:.3g})")
         if key == "fid":
             ax.set_yscale("log")
+        else:
+            ax.set_ylim(0, 1.02)
         ax.set(title=title, xlabel="generator step", ylabel=ylabel)
         ax.grid(alpha=0.3)
         ax.legend()
