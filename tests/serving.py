@@ -24,6 +24,8 @@ import httpx
 TRAIN = [sys.executable, "-m", "mnistgan", "train", "--max-steps", "5", "--g-width", "8", "--d-width", "8",
          "--log-every", "1", "--no-progress"]
 
+METRICS = {"model": {"fid": 287.5, "kid": 0.3125}, "floor": {"fid": 0.75, "kid": 0.0001}}
+
 
 @contextmanager
 def env(**values):
@@ -41,8 +43,12 @@ def env(**values):
 
 @functools.lru_cache(maxsize=None)
 def tiny_home() -> Path:
-    """An MNISTGAN_HOME holding tiny-cond@1, tiny-cond@2 and tiny-uncond@1 (call after MNIST is cached)."""
+    """An MNISTGAN_HOME holding tiny-cond@1, tiny-cond@2 and tiny-uncond@1 (call after MNIST is cached).
+
+    tiny-cond@1 carries made-up metrics (METRICS) so the pages that show them have something to show.
+    """
     from mnistgan import registry
+    from mnistgan.export import read_info, write_info
 
     root = Path(tempfile.mkdtemp(prefix="mnistgan-serve-tests-"))
     atexit.register(shutil.rmtree, root, True)
@@ -54,9 +60,10 @@ def tiny_home() -> Path:
         assert p.returncode == 0, out
     home = root / "home"
     with env(MNISTGAN_HOME=home):
-        registry.add(runs["cond"][1], "tiny-cond")
+        first = registry.add(runs["cond"][1], "tiny-cond")
         registry.add(runs["cond"][1], "tiny-cond")
         registry.add(runs["uncond"][1], "tiny-uncond")
+    write_info(first.path, {**read_info(first.path), "metrics": METRICS})
     return home
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from mnistgan.sampling import MAX_SEED, Sampler, load_generator
-from tests.serving import LiveServer, tiny_home
+from tests.serving import METRICS, LiveServer, tiny_home
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,7 @@ def test_models_are_listed_with_versions_and_kind(client):
     assert not models["tiny-cond@1"]["latest"]
     assert not models["tiny-uncond@1"]["conditional"] and models["tiny-uncond@1"]["preset"] == "dcgan"
     assert all("path" not in m for m in models.values())
+    assert models["tiny-cond@1"]["metrics"] == METRICS and models["tiny-cond@2"]["metrics"] == {}
 
 
 def test_one_model_has_its_card_and_training_summary(client):

@@ -220,9 +220,12 @@ def build_ui(models: ModelService, votes: VoteStore, files: FileStore | None = N
 
     def model_info(model_id):
         if not model_id:
-            return "", [], None, ""
-        ref = models.find(model_id)
-        info = read_info(ref.path)
+            return "", gr.update(visible=False), None, ""
+        try:
+            ref = models.find(model_id)
+            info = read_info(ref.path)
+        except MnistganError as e:
+            raise gr.Error(str(e)) from None
         card_path = ref.path / "README.md"
         card = _strip_front_matter(card_path.read_text()) if card_path.is_file() else f"# {ref.id}\n(no model card)"
         metrics = info.get("metrics") or {}
@@ -231,7 +234,7 @@ def build_ui(models: ModelService, votes: VoteStore, files: FileStore | None = N
         curves = training_curves(ref.path, info)
         notes = [] if rows else ["No quality metrics have been recorded for this model yet."]
         notes += [] if curves else ["The training curves are not available (the run that trained it is not on this machine)."]
-        return card, rows, str(curves) if curves else None, " ".join(notes)
+        return card, gr.update(value=rows, visible=bool(rows)), str(curves) if curves else None, " ".join(notes)
 
     def refresh():
         choices = _choices(models)
@@ -261,7 +264,7 @@ def build_ui(models: ModelService, votes: VoteStore, files: FileStore | None = N
                         g_digit = gr.Radio(DIGITS, value="any", label="Digit", elem_id="gen-digit",
                                            info="Which digit to draw; 'any' cycles 0 to 9.")
                         g_count = gr.Slider(1, 64, value=16, step=1, label="How many", elem_id="gen-count")
-                        with gr.Row(equal_height=True):
+                        with gr.Row():
                             g_seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_UI_SEED, label="Seed",
                                                elem_id="gen-seed", scale=3)
                             g_shuffle = gr.Button("Shuffle seed", elem_id="gen-shuffle", scale=1, size="sm")
@@ -305,7 +308,7 @@ def build_ui(models: ModelService, votes: VoteStore, files: FileStore | None = N
                 with gr.Row():
                     c_a = model_dropdown("cmp-a", label="Left model")
                     c_b = model_dropdown("cmp-b", value=second, label="Right model")
-                with gr.Row(equal_height=True):
+                with gr.Row():
                     c_digit = gr.Radio(DIGITS, value="any", label="Digit", elem_id="cmp-digit", scale=3)
                     c_count = gr.Slider(1, 64, value=16, step=1, label="How many", scale=2)
                     c_seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_UI_SEED, label="Seed", scale=1)
@@ -330,9 +333,9 @@ def build_ui(models: ModelService, votes: VoteStore, files: FileStore | None = N
                         m_card = gr.Markdown(elem_id="info-card")
                     with gr.Column(scale=1):
                         m_metrics = gr.Dataframe(headers=METRIC_COLUMNS, label="Quality metrics (lower FID/KID is better)",
-                                                 interactive=False, elem_id="info-metrics")
-                        m_curves = gr.Image(label="Training curves", type="filepath", interactive=False,
-                                            elem_id="info-curves")
+                                                 interactive=False, elem_id="info-metrics", visible=False)
+                        gr.Markdown("**Training curves**: losses and discriminator outputs of the run that trained it.")
+                        m_curves = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="info-curves")
                         m_note = gr.Markdown(elem_id="info-note")
 
         # ------------------------------------------------------------ wiring

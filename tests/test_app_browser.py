@@ -1,0 +1,143 @@
+"""The web page in Debian's Chromium through Playwright, against a live `mnistgan serve`.
+
+Screenshots of each tab go to test-artifacts/ (git-ignored) for a human to look at.
+"""
+
+import io
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from mnistgan.votes import VoteStore
+from tests.conftest import REPO
+from tests.serving import LiveServer, tiny_home
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("MNISTGAN_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def server(mnist_cache, tmp_path_factory):
+    with LiveServer(tiny_home(), tmp_path_factory.mktemp("browser") / "votes.sqlite") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium; .ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server.url, "data:", "blob:")) else None)
+    page.goto(server.url + "/")
+    page.wait_for_selector("#gen-button")
+    yield page
+    context.close()
+    assert not outside, f"the page reached outside the server: {outside[:5]}"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(300)  # let transitions settle
+    page.screenshot(path=str(ARTIFACTS / f"app-{name}.png"), full_page=True)
+
+
+def image_size(page, selector: str) -> tuple[int, int]:
+    img = page.locator(f"{selector} img").first
+    img.wait_for()
+    page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=img.element_handle())
+    return tuple(img.evaluate("el => [el.naturalWidth, el.naturalHeight]"))
+
+
+def fetch(page, selector: str) -> bytes:
+    src = page.locator(f"{selector} img").first.get_attribute("src")
+    return page.request.get(src).body()
+
+
+def test_generate_digit_7_shows_a_grid_of_the_right_size(page):
+    page.locator("#gen-digit").get_by_label("7", exact=True).check()
+    page.locator("#gen-button").click()
+    page.wait_for_selector("#gen-caption:has-text('digit 7')")
+    # 16 digits: 4 x 4 tiles of 28 px with 2 px gaps, upscaled 4x.
+    assert image_size(page, "#gen-image") == (4 * (4 * 30 + 2),) * 2
+    with Image.open(io.BytesIO(fetch(page, "#gen-image"))) as im:
+        assert im.format == "PNG"
+    assert "tiny-cond@2" in page.locator("#gen-caption").inner_text()
+    shot(page, "generate")
+
+
+def test_unconditional_model_locks_the_digit_picker(page):
+    page.locator("#gen-model input").click()
+    page.get_by_role("option", name="tiny-uncond@1", exact=False).click()
+    page.wait_for_function("() => document.querySelector('#gen-digit input[value=\"7\"]').disabled")
+    page.locator("#gen-button").click()
+    page.wait_for_selector("#gen-caption:has-text('any digit')")
+
+
+def test_interpolate_produces_frames_and_an_animation(page):
+    page.get_by_role("tab", name="Interpolate").click()
+    page.locator("#int-button").click()
+    # 10 frames in a row: (10 x 30 + 2) by (30 + 2) px, upscaled 2x.
+    assert image_size(page, "#int-strip") == (2 * (10 * 30 + 2), 2 * 32)
+    image_size(page, "#int-gif")
+    with Image.open(io.BytesIO(fetch(page, "#int-gif"))) as gif:
+        assert gif.format == "GIF" and gif.n_frames == 2 * 10 - 2  # there and back
+    shot(page, "interpolate")
+
+
+def test_an_ab_vote_is_recorded_and_shown(page, server):
+    page.get_by_role("tab", name="Compare (A/B)").click()
+    assert page.locator("#vote-left").is_disabled()
+    page.locator("#cmp-button").click()
+    image_size(page, "#cmp-left")
+    image_size(page, "#cmp-right")
+    page.locator("#vote-left").click()
+    page.wait_for_selector("#cmp-status:has-text('Vote recorded')")
+    table = page.locator("#vote-table")
+    expect(table).to_contain_text("tiny-cond@1")
+    assert "0%" in table.inner_text()  # A (tiny-cond@1, first by name) was on the right and lost
+    assert page.locator("#vote-left").is_disabled()  # one vote per comparison
+    rates = VoteStore(server.votes_db).win_rates()
+    assert [(p.a, p.b, p.wins_a, p.wins_b) for p in rates] == [("tiny-cond@1", "tiny-cond@2", 0, 1)]
+    shot(page, "compare")
+
+
+def test_model_info_shows_the_card_and_training_curves(page):
+    page.get_by_role("tab", name="Model info").click()
+    page.wait_for_selector("#info-card:has-text('mnistgan model')")
+    assert image_size(page, "#info-curves")[0] > 100  # losses.png of the run named in info.json's command
+    expect(page.locator("#info-metrics")).to_be_hidden()  # tiny-cond@2 was never evaluated
+    page.locator("#info-model input").click()
+    page.get_by_role("option", name="tiny-cond@1", exact=False).click()
+    metrics = page.locator("#info-metrics")
+    expect(metrics).to_contain_text("287.5")
+    assert "0.75" in metrics.inner_text()  # the real-data floor beside it
+    shot(page, "model-info")
+
+
+def test_the_page_tells_a_newcomer_what_it_is(page, server):
+    text = page.locator("body").inner_text()
+    assert "handwritten digits" in text and "REST API" in text
+    assert httpx.get(server.url + "/docs").status_code == 200
