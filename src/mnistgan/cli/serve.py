@@ -21,12 +21,16 @@ def serve(
 ) -> None:
     """Serve the web app (/) and the REST API (/v1, documented at /docs) over the registry's models."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import torch
     import uvicorn
 
     from mnistgan.api import create_app
     from mnistgan.registry import all_models
     from mnistgan.votes import VoteStore
 
+    # Requests run side by side, one per worker: split the cores between them rather than
+    # letting every request's intra-op threads fight over all of them.
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
     votes = VoteStore(votes_db)  # fails here, with a clear message, if the file cannot be opened
     models = all_models()
     if models:
