@@ -343,19 +343,25 @@ def build_ui(models: ModelService, votes: VoteStore, files: FileStore | None = N
         def shuffle():
             return random.randrange(MAX_UI_SEED)
 
-        g_model.change(digit_picker, g_model, g_digit)
-        g_shuffle.click(shuffle, None, g_seed)
-        g_go.click(generate, [g_model, g_digit, g_count, g_seed, g_trunc, g_temp], [g_image, g_png, g_npz, g_caption])
-        i_go.click(interpolate, [i_model, i_from, i_to, i_seed_a, i_seed_b, i_steps, i_slerp], [i_strip, i_gif, i_file])
+        on = {"api_visibility": "private"}  # the page's own calls; scripts use the REST API
+        info_out = [m_card, m_metrics, m_curves, m_note]
+        vote_out = [c_shown, c_status, c_table, v_left, v_right]
+        g_model.change(digit_picker, g_model, g_digit, **on)
+        g_shuffle.click(shuffle, None, g_seed, **on)
+        g_go.click(generate, [g_model, g_digit, g_count, g_seed, g_trunc, g_temp], [g_image, g_png, g_npz, g_caption],
+                   **on)
+        i_go.click(interpolate, [i_model, i_from, i_to, i_seed_a, i_seed_b, i_steps, i_slerp], [i_strip, i_gif, i_file],
+                   **on)
         for dd in (c_a, c_b):
-            dd.change(pair_digit_picker, [c_a, c_b], c_digit)
-        c_shuffle.click(shuffle, None, c_seed)
-        c_go.click(compare, [c_a, c_b, c_digit, c_count, c_seed], [c_left, c_right, c_shown, c_status, v_left, v_right])
-        v_left.click(lambda s: vote(s, "left"), c_shown, [c_shown, c_status, c_table, v_left, v_right])
-        v_right.click(lambda s: vote(s, "right"), c_shown, [c_shown, c_status, c_table, v_left, v_right])
-        m_model.change(model_info, m_model, [m_card, m_metrics, m_curves, m_note])
-        demo.load(refresh, None, [g_model, i_model, c_a, c_b, m_model, banner, c_table]).then(
-            model_info, m_model, [m_card, m_metrics, m_curves, m_note])
+            dd.change(pair_digit_picker, [c_a, c_b], c_digit, **on)
+        c_shuffle.click(shuffle, None, c_seed, **on)
+        c_go.click(compare, [c_a, c_b, c_digit, c_count, c_seed], [c_left, c_right, c_shown, c_status, v_left, v_right],
+                   **on)
+        v_left.click(lambda shown: vote(shown, "left"), c_shown, vote_out, **on)
+        v_right.click(lambda shown: vote(shown, "right"), c_shown, vote_out, **on)
+        m_model.change(model_info, m_model, info_out, **on)
+        demo.load(refresh, None, [g_model, i_model, c_a, c_b, m_model, banner, c_table], **on).then(
+            model_info, m_model, info_out, **on)
     demo.queue(default_concurrency_limit=2, max_size=64)
     return demo
 
