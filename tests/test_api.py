@@ -215,3 +215,14 @@ def test_a_server_with_no_models_starts_and_says_so(tmp_path):
         assert r.status_code == 404 and "known models: none" in r.json()["detail"]
         assert httpx.get(f"{s.url}/", timeout=30).status_code == 200
     assert "no models installed yet" in s.log.read_text()
+
+
+def test_the_server_never_imports_training_code():
+    import subprocess
+    import sys
+
+    code = ("import sys, mnistgan.api, mnistgan.app, mnistgan.cli.serve; "
+            "bad = [m for m in ('mnistgan.training', 'mnistgan.session', 'mnistgan.losses') if m in sys.modules]; "
+            "assert not bad, bad")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
