@@ -32,7 +32,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
-    compile: bool = False
+    cuda_graphs: str = "auto"  # auto (on for CUDA with bf16/fp32) | on | off
     checkpoint_every: int = 1  # epochs
     sample_every: int = 1  # epochs
     eval_every: int = 0  # epochs; 0 = only at the end
@@ -68,6 +68,8 @@ class TrainConfig:
             raise MnistganError(f"--label-smoothing must be in (0, 1], got {self.label_smoothing}")
         if self.eval_every < 0 or self.gp_weight < 0:
             raise MnistganError("--eval-every and --gp-weight cannot be negative")
+        if self.cuda_graphs not in ("auto", "on", "off"):
+            raise MnistganError(f"--cuda-graphs must be auto, on or off, not {self.cuda_graphs!r}")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
             raise MnistganError(f"--precision must be auto, fp32, bf16 or fp16, not {self.precision!r}")
         return self

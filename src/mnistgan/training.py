@@ -21,6 +21,7 @@ from torch import nn
 
 from mnistgan import checkpoint, rng
 from mnistgan.config import TrainConfig
+from mnistgan.cuda_graphs import GraphedSteps, cuda_graphs_wanted
 from mnistgan.data import MNIST, DeviceBatches, load_mnist, to_uint8
 from mnistgan.devices import autocast, describe, pick_device, pick_precision
 from mnistgan.errors import ModelFileError, TrainingDiverged
@@ -46,8 +47,10 @@ class Trainer:
         self.D = build_discriminator(self.preset.arch, num_classes, cfg.d_width, self.preset.d_norm).to(self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         betas = (cfg.beta1, cfg.beta2)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=betas)
+        use_graphs = cuda_graphs_wanted(cfg, self.device, self.precision)
+        # capturable: Adam keeps its step count on the GPU, as graph replay requires.
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=betas, capturable=use_graphs)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=betas, capturable=use_graphs)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
         self.objective = make_objective(self.preset.objective, cfg.label_smoothing)
         # BatchNorm statistics would mix real and fake in a fused pass, changing the algorithm.
@@ -66,6 +69,7 @@ class Trainer:
         self._stop_requested = False
         self.runlog = RunLog(self.run_dir, enabled=rank == 0)
         self.hooks: list = []  # callables (trainer) run after each epoch, e.g. evaluation
+        self.graphs = GraphedSteps(self) if use_graphs else None
 
     # ------------------------------------------------------------ steps
 
@@ -74,10 +78,23 @@ class Trainer:
 
     def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor] | None:
         """One D step, plus a G step every `n_critic` D steps. Returns device tensors (no sync)."""
+        g_step = (self.d_steps + 1) % self.cfg.n_critic == 0
+        if self.graphs is not None:
+            stats = self.graphs.run(real, labels, g_step)
+        else:
+            stats = self.step_body(real, labels, g_step)
+        self.d_steps += 1
+        if not g_step:
+            return None
+        self.step += 1
+        self._update_ema()
+        return stats
+
+    def step_body(self, real: torch.Tensor, labels: torch.Tensor, g_step: bool) -> dict[str, torch.Tensor]:
+        """The arithmetic of one step, free of Python-side state so a CUDA graph can capture it."""
         cfg, B = self.cfg, real.shape[0]
-        g_step = (self.d_steps + 1) % cfg.n_critic == 0
         z = torch.randn(B, cfg.latent_dim, device=self.device)
-        with autocast(self.device, self.precision):
+        with autocast(self.device, self.precision, cache=self.graphs is None):
             with torch.set_grad_enabled(g_step):
                 fake = self.G(z, labels)
             if self.fuse_d:
@@ -92,21 +109,16 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         self.scaler.scale(loss_d).backward()
         self.scaler.step(self.opt_d)
-        self.d_steps += 1
         stats = {"loss_d": loss_d.detach(), "d_real": self.objective.score(real_out.detach()),
                  "d_fake": self.objective.score(fake_out.detach())}
-        if not g_step:
-            self.scaler.update()
-            return None
-        with autocast(self.device, self.precision):
-            loss_g = self.objective.g_loss(self._d_out(fake, labels).float())
-        self.opt_g.zero_grad(set_to_none=True)
-        self.scaler.scale(loss_g).backward()
-        self.scaler.step(self.opt_g)
+        if g_step:
+            with autocast(self.device, self.precision, cache=self.graphs is None):
+                loss_g = self.objective.g_loss(self._d_out(fake, labels).float())
+            self.opt_g.zero_grad(set_to_none=True)
+            self.scaler.scale(loss_g).backward()
+            self.scaler.step(self.opt_g)
+            stats["loss_g"] = loss_g.detach()
         self.scaler.update()
-        self.step += 1
-        self._update_ema()
-        stats["loss_g"] = loss_g.detach()
         return stats
 
     def _d_out_fp32(self, x, y):

@@ -37,6 +37,7 @@ def train(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Directory with the MNIST IDX files."),
     g_width: Optional[int] = typer.Option(None, "--g-width", help="Generator width (channels or units)."),
     d_width: Optional[int] = typer.Option(None, "--d-width", help="Discriminator width."),
+    cuda_graphs: Optional[str] = typer.Option(None, "--cuda-graphs", help="auto, on or off: replay whole training steps as CUDA graphs (auto: on for CUDA)."),
     train_subset: Optional[int] = typer.Option(None, "--train-subset", help="Train on the first N training digits (quick experiments)."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Hide the progress bar."),
 ) -> None:
@@ -47,7 +48,7 @@ def train(
                      beta1=beta1, beta2=beta2, latent_dim=latent_dim, seed=seed, device=device, precision=precision,
                      checkpoint_every=checkpoint_every, sample_every=sample_every, eval_every=eval_every,
                      log_every=log_every, data_dir=str(data_dir) if data_dir else None, g_width=g_width, d_width=d_width,
-                     train_subset=train_subset)
+                     train_subset=train_subset, cuda_graphs=cuda_graphs)
     start = time.perf_counter()
     model_dir = run_training(preset, config, overrides, out, resume, log=log, progress=not no_progress)
     console.print(f"done in {time.perf_counter() - start:.0f}s; model exported to {model_dir}")

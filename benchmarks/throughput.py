@@ -1,0 +1,176 @@
+"""Training throughput: mnistgan's trainer against a reference loop written the usual way.
+
+The reference is the popular MNIST GAN notebook's loop: a DataLoader over a
+Dataset that converts each image on access (PIL -> float tensor -> normalize),
+batch 128, fp32, separate D passes on real and fake, and a second generator
+forward for the G step. Both sides train the same architecture with the same
+objective; they run interleaved in one process so machine noise hits both.
+
+    .venv/bin/python benchmarks/throughput.py                 # mlp-gan, dcgan, hinge-sn on CPU
+    .venv/bin/python benchmarks/throughput.py --presets mlp-gan --steps 100 --rounds 5
+
+Prints images/s of each, the ratio, and achieved GFLOP/s of the mlp-gan step
+against this machine's measured matmul peak (fp32 and bf16).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+
+from mnistgan.config import resolve
+from mnistgan.data import DeviceBatches, load_mnist
+from mnistgan.losses import make_objective
+from mnistgan.models import NUM_CLASSES, Generator, build_discriminator, get_preset
+from mnistgan.training import Trainer
+
+
+class PerSampleMNIST(Dataset):
+    """torchvision-style: each item is converted through PIL on access."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray):
+        self.images, self.labels = images, labels
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        img = Image.fromarray(self.images[i], mode="L")
+        x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).unsqueeze(0)  # ToTensor
+        return (x - 0.5) / 0.5, int(self.labels[i])  # Normalize((0.5,), (0.5,))
+
+
+class ReferenceLoop:
+    def __init__(self, preset_name: str, batch_size: int = 128):
+        cfg = resolve(preset_name)
+        p = get_preset(preset_name)
+        classes = NUM_CLASSES if p.conditional else 0
+        self.cfg, self.conditional = cfg, p.conditional
+        self.G = Generator(p.arch, cfg.latent_dim, classes, cfg.g_width)
+        self.D = build_discriminator(p.arch, classes, cfg.d_width, p.d_norm)
+        self.obj = make_objective(p.objective, cfg.label_smoothing)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+        train = load_mnist("train")
+        ds = PerSampleMNIST(train.images.numpy(), train.labels.numpy())
+        self.loader = DataLoader(ds, batch_size=batch_size, shuffle=True, drop_last=True)
+        self.it = iter(self.loader)
+
+    def batch(self):
+        try:
+            return next(self.it)
+        except StopIteration:
+            self.it = iter(self.loader)
+            return next(self.it)
+
+    def step(self):
+        x, y = self.batch()
+        y = y if self.conditional else None
+        B, zdim = x.shape[0], self.cfg.latent_dim
+        self.opt_d.zero_grad()
+        fake = self.G(torch.randn(B, zdim), y)  # first generator forward
+        loss_d = self.obj.d_loss(self.D(x, y), self.D(fake.detach(), y))
+        loss_d.backward()
+        self.opt_d.step()
+        self.opt_g.zero_grad()
+        fake = self.G(torch.randn(B, zdim), y)  # second generator forward, as in the notebook
+        loss_g = self.obj.g_loss(self.D(fake, y))
+        loss_g.backward()
+        self.opt_g.step()
+        return B
+
+
+class MnistganLoop:
+    def __init__(self, preset_name: str, device: str, precision: str):
+        cfg = resolve(preset_name, device=device, precision=precision)
+        self.trainer = Trainer(cfg, Path(tempfile.mkdtemp()), log=lambda m: None, progress=False)
+        train = load_mnist("train").to(self.trainer.device)
+        self.batches = DeviceBatches(train, cfg.batch_size, self.trainer.data_gen)
+        self.it = self.batches.epoch()
+        self.n_critic = cfg.n_critic
+
+    def step(self):
+        images = 0
+        for _ in range(self.n_critic):  # one generator step, like the reference's step
+            try:
+                x, y = next(self.it)
+            except StopIteration:
+                self.it = self.batches.epoch()
+                x, y = next(self.it)
+            self.trainer.train_step(x, y)
+            images += x.shape[0]
+        return images
+
+
+def timed(loop, steps: int, sync) -> float:
+    sync()
+    t0 = time.perf_counter()
+    images = sum(loop.step() for _ in range(steps))
+    sync()
+    return images / (time.perf_counter() - t0)
+
+
+def matmul_peak(dtype, device: str, n: int = 2048, reps: int = 10) -> float:
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+    for _ in range(2):
+        a @ b
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e9
+
+
+def mlp_gan_flops_per_image() -> float:
+    """Matmul FLOPs per image of one mnistgan mlp-gan step (fwd = 1 unit, bwd = 2 units).
+
+    G: forward + backward = 3 units. D: real and fake in the D step (3 + 3) and
+    the fake pass of the G step (3) = 9 units. Biases and activations ignored.
+    """
+    g = 100 * 256 + 256 * 512 + 512 * 1024 + 1024 * 784
+    d = 784 * 1024 + 1024 * 512 + 512 * 256 + 256 * 1
+    return 2 * (3 * g + 9 * d)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--presets", nargs="+", default=["mlp-gan", "dcgan", "hinge-sn"])
+    ap.add_argument("--steps", type=int, default=60, help="generator steps per timed window")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved windows per side")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--precision", default="auto")
+    args = ap.parse_args()
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
+    peak32 = matmul_peak(torch.float32, "cpu")
+    peak16 = matmul_peak(torch.bfloat16, "cpu")
+    print(f"CPU matmul peak (2048^3): fp32 {peak32:,.0f} GFLOP/s, bf16 {peak16:,.0f} GFLOP/s")
+    for name in args.presets:
+        ref, ours = ReferenceLoop(name), MnistganLoop(name, args.device, args.precision)
+        ref.step(), ours.step()  # warm up both
+        ref_rates, our_rates = [], []
+        for _ in range(args.rounds):
+            ref_rates.append(timed(ref, args.steps, lambda: None))
+            our_rates.append(timed(ours, args.steps, sync))
+        r, o = statistics.median(ref_rates), statistics.median(our_rates)
+        print(f"{name:9s} reference (DataLoader, fp32, batch 128): {r:8,.0f} img/s | "
+              f"mnistgan ({ours.trainer.precision}, batch {ours.trainer.cfg.batch_size}): {o:8,.0f} img/s | "
+              f"ratio {o / r:5.2f}x")
+        if name == "mlp-gan":
+            f = mlp_gan_flops_per_image()
+            print(f"          mlp-gan step: {f / 1e6:.1f} MFLOP/image -> reference {r * f / 1e9:,.0f} GFLOP/s "
+                  f"({r * f / 1e9 / peak32:.0%} of fp32 peak), mnistgan {o * f / 1e9:,.0f} GFLOP/s "
+                  f"({o * f / 1e9 / peak16:.0%} of bf16 peak)")
+
+
+if __name__ == "__main__":
+    main()
