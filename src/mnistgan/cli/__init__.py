@@ -27,6 +27,7 @@ app = typer.Typer(
 # Importing the command modules registers their commands on `app`.
 from mnistgan.cli import data as _data  # noqa: E402,F401
 from mnistgan.cli import generate as _generate  # noqa: E402,F401
+from mnistgan.cli import models as _models  # noqa: E402,F401
 from mnistgan.cli import pictures as _pictures  # noqa: E402,F401
 from mnistgan.cli import run as _run  # noqa: E402,F401
 from mnistgan.cli import serve as _serve  # noqa: E402,F401
