@@ -49,7 +49,7 @@ Scripts can use the same models through the [REST API](/docs)."""
 NO_MODELS = """**No models are installed yet.** Train one and register it, then reload this page:
 ```bash
 mnistgan train --preset cdcgan --out runs/my-model
-python -c "from mnistgan.registry import add; add('runs/my-model', 'my-model')"
+mnistgan models add runs/my-model --name my-model
 ```"""
 VOTE_COLUMNS = ["Model A", "Model B", "A wins", "B wins", "Votes", "A win rate"]
 METRIC_COLUMNS = ["Metric", "This model", "Real data (floor)"]
