@@ -1,0 +1,1 @@
+"""Quality metrics in the feature space of mnistgan's own MNIST classifier."""
