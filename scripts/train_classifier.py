@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import shlex
 import sys
@@ -140,6 +141,7 @@ def main() -> None:
 
     with atomic_path(weights) as tmp:
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
+    os.chmod(weights, 0o644)  # temp files are created private; package data is world-readable
     record = {
         "architecture": model.config,
         "test_accuracy": round(test_acc, 5),
@@ -154,6 +156,7 @@ def main() -> None:
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
     atomic_write_text(config, json.dumps(record, indent=2) + "\n")
+    os.chmod(config, 0o644)
     print(f"wrote {weights} and {config}")
 
 

@@ -40,9 +40,17 @@ def plot_training_curves(records: list[dict], path: str | os.PathLike) -> None:
         floor = [r["fid_floor"] for r in evals if r.get("fid_floor") is not None]
         if floor:
             ax.axhline(floor[-1], ls="--", color=COLORS["floor"], label="FID of real data (floor)")
-        ax.set(title="Quality (lower is better)", xlabel="generator step", ylabel="FID")
+        ax.set(title="Quality", xlabel="generator step", ylabel="FID (lower is better)")
         ax.set_yscale("log")
-        ax.legend()
+        handles, labels = ax.get_legend_handles_labels()
+        steps, acc = _series(evals, "cond_acc")
+        if acc:  # conditional models: how often the classifier sees the digit that was asked for
+            twin = ax.twinx()
+            twin.plot(steps, acc, marker="s", label="conditional accuracy", color=COLORS["cond_acc"])
+            twin.set(ylabel="conditional accuracy", ylim=(0, 1.02))
+            h, lab = twin.get_legend_handles_labels()
+            handles, labels = handles + h, labels + lab
+        ax.legend(handles, labels, fontsize="small")
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)

@@ -36,7 +36,7 @@ def build_trainer(preset, config_file, overrides: dict, out, resume, log=print, 
         trainer = Trainer(cfg, Path(resume), log=log, progress=progress, rank=rank, world_size=world_size)
         trainer.load_state(tensors, meta, path)
         log(f"resuming {resume} from {path.name} (epoch {trainer.epoch}, step {trainer.step})")
-        return trainer
+        return with_eval_hook(trainer)
     cfg = config_mod.resolve(preset, config_file, **overrides)
     run_dir = Path(out) if out is not None else default_run_dir(cfg.preset)
     if run_dir.exists() and any((run_dir / "checkpoints").glob("*.safetensors")):
@@ -49,7 +49,15 @@ def build_trainer(preset, config_file, overrides: dict, out, resume, log=print, 
 
     if not os.access(run_dir, os.W_OK):
         raise MnistganError(f"run directory {run_dir} is not writable")
-    return Trainer(cfg, run_dir, log=log, progress=progress, rank=rank, world_size=world_size)
+    return with_eval_hook(Trainer(cfg, run_dir, log=log, progress=progress, rank=rank, world_size=world_size))
+
+
+def with_eval_hook(trainer):
+    """FID every `eval_every` epochs and at the end (metrics/training_hook.py)."""
+    from mnistgan.metrics.training_hook import make_eval_hook
+
+    trainer.hooks.append(make_eval_hook(trainer.cfg.eval_every, trainer.cfg.eval_samples))
+    return trainer
 
 
 def run_training(preset, config_file, overrides: dict, out, resume, log=print, progress=True) -> Path:

@@ -265,7 +265,7 @@ class Trainer:
                 "steps": self.step, "batch_size": self.cfg.batch_size, "seed": self.cfg.seed,
                 "wall_time_s": round(self.elapsed, 1), "hardware": describe(self.device),
                 "precision": self.precision, "config": self.cfg.to_dict(),
-                "command": self.runlog.command_line()}
+                "command": self.runlog.command_line(), "metrics": getattr(self, "final_metrics", None)}
 
     # ------------------------------------------------------------ checkpoints
 

@@ -11,6 +11,7 @@ beside this file.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -84,25 +85,33 @@ def classifier_id() -> str:
     return hashlib.sha256(WEIGHTS.read_bytes()).hexdigest()[:12]
 
 
-def _as_uint8_tensor(images) -> torch.Tensor:
+def _as_uint8_tensor(images, device: torch.device) -> torch.Tensor:
     x = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
     if x.dtype != torch.uint8 or x.ndim != 3 or tuple(x.shape[1:]) != (28, 28):
         raise ValueError(f"expected uint8 images (N, 28, 28), got {tuple(x.shape)} {x.dtype}")
-    return x.cpu()
+    return x.to(device)
+
+
+@functools.lru_cache(maxsize=4)
+def _classifier_on(device: str) -> Classifier:
+    return load_classifier() if device == "cpu" else copy.deepcopy(load_classifier()).to(device)
 
 
 @torch.no_grad()
-def embed(images, batch_size: int = EMBED_BATCH) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 (N, 28, 28), 0 = background, 255 = ink -> (features float32 (N, 128), logits float32 (N, 10))."""
+def embed(images, batch_size: int = EMBED_BATCH, device: str | torch.device = "cpu") -> tuple[np.ndarray, np.ndarray]:
+    """uint8 (N, 28, 28), 0 = background, 255 = ink -> (features float32 (N, 128), logits float32 (N, 10)).
+
+    Images already on an accelerator can be embedded there (`device`); the figures come back as CPU arrays.
+    """
     from mnistgan.data import to_unit_range
 
-    x = _as_uint8_tensor(images)
-    model = load_classifier()
+    x = _as_uint8_tensor(images, torch.device(device))
+    model = _classifier_on(str(torch.device(device)))
     feats, logits = [], []
     for start in range(0, len(x), batch_size):
         f = model.features(to_unit_range(x[start : start + batch_size]))
-        feats.append(f)
-        logits.append(model.head(f))
+        feats.append(f.float().cpu())
+        logits.append(model.head(f).float().cpu())
     if not feats:
         return np.zeros((0, model.config["feature_dim"]), np.float32), np.zeros((0, 10), np.float32)
     return torch.cat(feats).numpy(), torch.cat(logits).numpy()
