@@ -70,6 +70,9 @@ class Trainer:
         self.runlog = RunLog(self.run_dir, enabled=rank == 0)
         self.hooks: list = []  # callables (trainer) run after each epoch, e.g. evaluation
         self.graphs = GraphedSteps(self) if use_graphs else None
+        self.ema_t = torch.zeros((), device=self.device)
+        self._g_params, self._ema_params = list(self.G.parameters()), list(self.G_ema.parameters())
+        self._g_buffers, self._ema_buffers = list(self.G.buffers()), list(self.G_ema.buffers())
 
     # ------------------------------------------------------------ steps
 
@@ -87,7 +90,6 @@ class Trainer:
         if not g_step:
             return None
         self.step += 1
-        self._update_ema()
         return stats
 
     def step_body(self, real: torch.Tensor, labels: torch.Tensor, g_step: bool) -> dict[str, torch.Tensor]:
@@ -118,6 +120,7 @@ class Trainer:
             self.scaler.scale(loss_g).backward()
             self.scaler.step(self.opt_g)
             stats["loss_g"] = loss_g.detach()
+            self._update_ema()
         self.scaler.update()
         return stats
 
@@ -127,11 +130,15 @@ class Trainer:
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        # Ramp the decay up so early samples are not dominated by the random init.
-        decay = min(self.cfg.ema_decay, (1 + self.step) / (10 + self.step))
-        torch._foreach_lerp_(list(self.G_ema.parameters()), list(self.G.parameters()), 1 - decay)
-        for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
-            b_ema.copy_(b)
+        """G_ema <- lerp(G_ema, G, 1 - decay), all on the device so a CUDA graph can hold it.
+
+        The decay ramps up as (1 + t) / (10 + t) so early samples are not
+        dominated by the random init; `ema_t` counts generator steps on the device.
+        """
+        self.ema_t += 1
+        decay = torch.clamp((1 + self.ema_t) / (10 + self.ema_t), max=self.cfg.ema_decay)
+        torch._foreach_lerp_(self._ema_params, self._g_params, 1 - decay)
+        torch._foreach_copy_(self._ema_buffers, self._g_buffers)
 
     # ------------------------------------------------------------ loop
 
@@ -151,7 +158,7 @@ class Trainer:
                  f"{batches.steps_per_epoch} steps/epoch, run dir {self.run_dir}")
         bar = self.runlog.progress_bar(total_g, self.step, enabled=self.progress)
         previous = signal.signal(signal.SIGINT, self._request_stop) if self._main_thread() else None
-        window_start, window_images, bad = time.perf_counter(), 0, torch.zeros((), dtype=torch.bool, device=self.device)
+        window_start, window_images, stats = time.perf_counter(), 0, None
         self._clock = time.perf_counter()
         try:
             while self.epoch < cfg.epochs and not self._done():
@@ -160,15 +167,15 @@ class Trainer:
                 else:  # resumed mid-epoch: redraw the same permutation, then skip ahead
                     self.data_gen.set_state(self.epoch_start_gen_state)
                 for real, labels in batches.epoch(skip_steps=self.step_in_epoch):
-                    stats = self.train_step(real, labels)
+                    step_stats = self.train_step(real, labels)
                     self.step_in_epoch += 1
                     window_images += real.shape[0] * self.world_size
-                    if stats is None:
+                    if step_stats is None:
                         continue
-                    bad |= ~(torch.isfinite(stats["loss_d"]) & torch.isfinite(stats["loss_g"]))
+                    stats = step_stats
                     bar.update(1)
                     if self.step % cfg.log_every == 0:
-                        self._check_finite(bad)
+                        self._check_finite(stats)
                         rate = window_images / (time.perf_counter() - window_start)
                         record = {k: round(float(v), 5) for k, v in stats.items()}
                         record.update(step=self.step, epoch=self.epoch + 1, images_per_s=round(rate, 1))
@@ -181,10 +188,10 @@ class Trainer:
                 else:
                     self.epoch += 1
                     self.step_in_epoch = 0
-                    self._end_of_epoch(bad)
+                    self._end_of_epoch(stats)
                     continue
                 break  # stopped mid-epoch by SIGINT or max_steps
-            self._check_finite(bad)
+            self._check_finite(stats)
             self.save_checkpoint()
             if self._stop_requested:
                 self.log(f"interrupted at step {self.step}; checkpoint saved. Resume with: mnistgan train --resume {self.run_dir}")
@@ -199,9 +206,9 @@ class Trainer:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
 
-    def _end_of_epoch(self, bad: torch.Tensor) -> None:
+    def _end_of_epoch(self, stats: dict | None) -> None:
         cfg = self.cfg
-        self._check_finite(bad)
+        self._check_finite(stats)
         if self.epoch % cfg.sample_every == 0 or self.epoch == cfg.epochs:
             self.write_samples()
         for hook in self.hooks:
@@ -221,8 +228,13 @@ class Trainer:
     def _done(self) -> bool:
         return self.cfg.max_steps is not None and self.step >= self.cfg.max_steps
 
-    def _check_finite(self, bad: torch.Tensor) -> None:
-        if bool(bad):
+    def _check_finite(self, stats: dict | None, weights: bool = False) -> None:
+        """Stop on a NaN/inf loss. Checked at log steps and before every checkpoint: once
+        Adam has taken a NaN step the weights stay NaN, so no bad step slips past into a checkpoint."""
+        finite = stats is None or all(torch.isfinite(v).item() for v in stats.values())
+        if finite and weights:
+            finite = bool(torch.stack([p.isfinite().all() for p in (*self._g_params, *self.D.parameters())]).all())
+        if not finite:
             last = checkpoint.list_checkpoints(self.run_dir / "checkpoints")
             kept = f"the last good checkpoint is kept: {last[-1]}" if last else "no checkpoint had been written yet"
             raise TrainingDiverged(f"a loss became NaN or infinite before step {self.step}; training stopped and {kept}. "
@@ -290,6 +302,7 @@ class Trainer:
     def save_checkpoint(self) -> Path | None:
         if self.rank != 0:
             return None
+        self._check_finite(None, weights=True)
         self._tick()
         directory = self.run_dir / "checkpoints"
         path = checkpoint.path_for(directory, self.d_steps)
@@ -315,6 +328,7 @@ class Trainer:
             self.fixed_labels = tensors["fixed_labels"].to(self.device)
             for key in ("step", "d_steps", "epoch", "step_in_epoch", "elapsed"):
                 setattr(self, key, meta[key])
+            self.ema_t.fill_(self.step)
         except (KeyError, RuntimeError, ValueError) as e:
             raise ModelFileError(f"{source}: checkpoint does not match this model ({str(e).splitlines()[0]})") from None
         self.G_ema.eval()
