@@ -120,3 +120,9 @@ def test_nearest_neighbours_finds_exact_copies_across_chunks():
     ref = torch.from_numpy(np.random.default_rng(2).integers(0, 256, (50, 28, 28), dtype=np.uint8))
     idx, dist = pictures.nearest_neighbours(ref[[3, 41, 17]].numpy(), ref, chunk=8)
     assert idx.tolist() == [3, 41, 17] and np.allclose(dist, 0, atol=1e-3)
+
+
+@pytest.mark.parametrize("command", ["interpolate", "compare", "grid", "progress", "report"])
+def test_every_picture_command_has_help(command, capsys):
+    main([command, "--help"])
+    assert "Usage" in capsys.readouterr().out

@@ -256,7 +256,7 @@ def save_picture(picture: Image.Image | list[Image.Image], path: str | os.PathLi
                 durations[-1] = hold_last_ms
             save_image(frames[0], path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
         else:
-            save_image(picture[-1] if isinstance(picture, list) else picture, path)
+            save_image(picture[-1] if isinstance(picture, list) else picture, path, optimize=True)
     except OSError as e:
         raise MnistganError(f"{path}: cannot write ({e.strerror or e})") from None
 
