@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +15,16 @@ _RUN: dict[str, Path] = {}
 
 
 def tiny_run(tmp_path_factory) -> Path:
-    """A real 30-step cdcgan run (widths 8) trained through the CLI, once per session."""
+    """A real 30-step cdcgan run (widths 8) trained through the CLI, once per session.
+
+    Training evaluates at the end; 200 samples keep that quick.
+    """
     if "run" not in _RUN:
-        out = tmp_path_factory.mktemp("pictures") / "tiny-cdcgan"
+        tmp = tmp_path_factory.mktemp("pictures")
+        out = tmp / "tiny-cdcgan"
+        (tmp / "options.json").write_text(json.dumps({"eval_samples": 200}))
         r = subprocess.run([sys.executable, "-m", "mnistgan", "train", "--preset", "cdcgan", "--max-steps", "30",
+                            "--config", str(tmp / "options.json"),
                             "--g-width", "8", "--d-width", "8", "--log-every", "5", "--no-progress", "--out", str(out)],
                            capture_output=True, text=True, cwd=REPO, timeout=300)
         assert r.returncode == 0, r.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from mnistgan import pictures
@@ -114,12 +113,6 @@ def test_pick_epochs_keeps_the_ends_and_spreads_the_rest():
     assert pictures.pick_epochs(list(range(1, 6)), 12) == [1, 2, 3, 4, 5]
     picked = pictures.pick_epochs(list(range(1, 101)), 5)
     assert picked[0] == 1 and picked[-1] == 100 and len(picked) == 5
-
-
-def test_nearest_neighbours_finds_exact_copies_across_chunks():
-    ref = torch.from_numpy(np.random.default_rng(2).integers(0, 256, (50, 28, 28), dtype=np.uint8))
-    idx, dist = pictures.nearest_neighbours(ref[[3, 41, 17]].numpy(), ref, chunk=8)
-    assert idx.tolist() == [3, 41, 17] and np.allclose(dist, 0, atol=1e-3)
 
 
 @pytest.mark.parametrize("command", ["interpolate", "compare", "grid", "progress", "report"])

@@ -221,26 +221,6 @@ def progress_frames(run_dir: str | os.PathLike, most: int = 60) -> list[Image.Im
     return frames
 
 
-# ---------------------------------------------------------------- nearest neighbours
-
-
-def nearest_neighbours(queries: np.ndarray, reference: torch.Tensor, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
-    """Index into `reference` and L2 pixel distance (in [0, 1] units) of each query's nearest digit.
-
-    Plain torch.cdist over chunks of the reference set; if mnistgan.metrics grows a
-    memorization metric, the report should use that instead.
-    """
-    q = torch.as_tensor(queries).reshape(len(queries), -1).float() / 255
-    best_d = torch.full((len(q),), float("inf"))
-    best_i = torch.zeros(len(q), dtype=torch.int64)
-    for start in range(0, len(reference), chunk):
-        ref = reference[start:start + chunk].reshape(-1, q.shape[1]).float() / 255
-        d, i = torch.cdist(q, ref).min(dim=1)
-        better = d < best_d
-        best_d[better], best_i[better] = d[better], i[better] + start
-    return best_i.numpy(), best_d.numpy()
-
-
 # ---------------------------------------------------------------- writing
 
 

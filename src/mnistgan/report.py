@@ -24,7 +24,7 @@ from mnistgan.fileio import atomic_write_text
 from mnistgan.runlog import read_metrics
 
 PROGRESS_FRAMES = 30  # the GIF in the report; the collage keeps at most 12 epochs
-NEIGHBOUR_QUERIES = 200  # generated (and real test) digits searched against the training set
+NEIGHBOUR_QUERIES = 500  # generated digits searched against the training set
 NEIGHBOUR_SHOWN = 12
 
 
@@ -252,35 +252,44 @@ def section_interpolation(run: Run) -> str:
 
 def section_neighbours(run: Run) -> str:
     from mnistgan import pictures
+    from mnistgan.metrics import memorization
+    from mnistgan.metrics.reference import REFERENCE, memorization_threshold, nearest_train_to_test
 
     s = run.sampler
-    train, test = run.mnist("train"), run.mnist("test")
+    train = run.mnist("train").images.numpy()
     fake, _ = s.sample(NEIGHBOUR_QUERIES, seed=2)
-    idx, dist = pictures.nearest_neighbours(fake, train.images)
-    real = test.images[:NEIGHBOUR_QUERIES].numpy()
-    _, real_dist = pictures.nearest_neighbours(real, train.images)
-    closest = np.argsort(dist)[:NEIGHBOUR_SHOWN]
-    pic = pictures.neighbour_pairs(fake[closest], train.images[idx[closest]].numpy())
-    ratio = float(np.median(dist) / np.median(real_dist))
-    verdict = ("generated digits are no closer to the training set than unseen real digits are: no sign of copying"
-               if ratio >= 0.8 else "generated digits sit closer to training digits than unseen real digits do: "
-               "look at the pairs for copies")
-    rows = [("generated digits", NEIGHBOUR_QUERIES, float(np.median(dist)), float(dist.min())),
-            ("real test digits (reference)", NEIGHBOUR_QUERIES, float(np.median(real_dist)), float(real_dist.min()))]
+    dist, idx = memorization.nearest_neighbours(fake, train)
+    real_dist = nearest_train_to_test()[0][REFERENCE]  # the test digits that set the copy threshold
+    threshold = memorization_threshold()
+    closest = memorization.worst_pairs(dist, NEIGHBOUR_SHOWN)
+    pic = pictures.neighbour_pairs(fake[closest], train[idx[closest]])
+    copies = int((dist < threshold).sum())
+    rows = [("generated digits", f"{NEIGHBOUR_QUERIES:,}", float(np.median(dist)), float(dist.min())),
+            ("real test digits (never trained on)", f"{len(real_dist):,}", float(np.median(real_dist)),
+             float(real_dist.min()))]
+    verdict = ("none of them is a copy" if copies == 0 else
+               f"{copies} of them {'is' if copies == 1 else 'are'} nearer than that: look at the pairs above")
     return (f"<figure>{img(picture_bytes(pic), 'Generated digits above their nearest training digits', cls='digits')}"
             f"<figcaption>The {NEIGHBOUR_SHOWN} of {NEIGHBOUR_QUERIES} generated digits closest to a training digit "
-            "(L2 distance in pixel space), above that training digit.</figcaption></figure>"
-            + table(rows, ("searched against the 60,000 training digits", "digits", "median distance", "smallest distance"))
-            + f'<p class="note">Median distance ratio {ratio:.2f}: {esc(verdict)}.</p>')
+            "(L2 distance in pixel space, pixels in [0, 1]), above that training digit.</figcaption></figure>"
+            + table(rows, ("distance to the nearest of the 60,000 training digits", "digits", "median", "smallest"))
+            + f'<p class="note">A generated digit nearer to a training digit than any of these real digits comes '
+            f"({threshold:.3g}) counts as a copy: {esc(verdict)}.</p>")
 
 
 def section_metrics(run: Run) -> str:
     m = run.metrics if (run.dir / "model").is_dir() else {}
     if m.get("model"):
-        rows = [(k, v, (m.get("floor") or {}).get(k)) for k, v in m["model"].items()]
-        how = f"<p class=\"note\">{esc(m.get('num', '?'))} samples, seed {esc(m.get('seed', '?'))}. Measured with " \
+        from mnistgan.metrics.evaluation import METRICS
+
+        known = {x.key: x for x in METRICS}
+        rows = [(known[k].label if k in known else k, v, (m.get("floor") or {}).get(k),
+                 known[k].better if k in known else "", known[k].explanation if k in known else "")
+                for k, v in m["model"].items()]
+        source = f" ({m['source']})" if m.get("source") else f", seed {m['seed']}" if "seed" in m else ""
+        how = f"<p class=\"note\">{esc(m.get('num', '?'))} samples{esc(source)}; measured by " \
               f"<code>{esc(m.get('command', 'mnistgan evaluate'))}</code>.</p>"
-        return table(rows, ("metric", "model", "real-data floor")) + how
+        return table(rows, ("metric", "model", "real data", "better", "what it measures")) + how
     evals = [r for r in run.records if r.get("kind") == "eval"]
     if evals:
         last = evals[-1]
