@@ -137,7 +137,10 @@ class Trainer:
         """
         self.ema_t += 1
         decay = torch.clamp((1 + self.ema_t) / (10 + self.ema_t), max=self.cfg.ema_decay)
-        torch._foreach_lerp_(self._ema_params, self._g_params, 1 - decay)
+        # sub/mul/add rather than _foreach_lerp_, whose tensor-weight form syncs (not capturable).
+        step = torch._foreach_sub(self._g_params, self._ema_params)
+        torch._foreach_mul_(step, 1 - decay)
+        torch._foreach_add_(self._ema_params, step)
         torch._foreach_copy_(self._ema_buffers, self._g_buffers)
 
     # ------------------------------------------------------------ loop
