@@ -286,8 +286,8 @@ def section_metrics(run: Run) -> str:
         rows = [(known[k].label if k in known else k, v, (m.get("floor") or {}).get(k),
                  known[k].better if k in known else "", known[k].explanation if k in known else "")
                 for k, v in m["model"].items()]
-        source = f" ({m['source']})" if m.get("source") else f", seed {m['seed']}" if "seed" in m else ""
-        how = f"<p class=\"note\">{esc(m.get('num', '?'))} samples{esc(source)}; measured by " \
+        source = m.get("source") or f"{m.get('num', '?')} samples" + (f", seed {m['seed']}" if "seed" in m else "")
+        how = f"<p class=\"note\">{esc(source)}; measured by " \
               f"<code>{esc(m.get('command', 'mnistgan evaluate'))}</code>.</p>"
         return table(rows, ("metric", "model", "real data", "better", "what it measures")) + how
     evals = [r for r in run.records if r.get("kind") == "eval"]
@@ -321,13 +321,17 @@ def summary(run: Run) -> str:
         bits.append(esc(run.config.get("hardware", "")))
     except Missing:
         pass
-    steps = [r for r in run.records if "step" in r]
+    steps = [r for r in run.records if "step" in r and r.get("kind") != "eval"]
     if steps:
-        bits.append(f"{steps[-1]['step']:,} generator steps (epoch {steps[-1].get('epoch', '?')})")
+        epoch = steps[-1].get("epoch")
+        bits.append(f"{steps[-1]['step']:,} generator steps" + (f" in {epoch} epoch{'s' * (epoch != 1)}" if epoch else ""))
     try:
         info = run.sampler.info
         if info.get("wall_time_s") is not None:
             bits.append(f"{info['wall_time_s'] / 60:.1f} min of training")
+        fid = (info.get("metrics") or {}).get("model", {}).get("fid")
+        if fid is not None:
+            bits.append(f"FID <b>{fid:.3g}</b> (real digits: {info['metrics'].get('floor', {}).get('fid', float('nan')):.3g})")
     except (Missing, MnistganError):
         pass
     return " · ".join(b for b in bits if b)
