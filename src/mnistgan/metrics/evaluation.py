@@ -22,8 +22,8 @@ from mnistgan.metrics.features import classifier_id, embed
 from mnistgan.metrics.fid import frechet_distance, gaussian_stats
 from mnistgan.metrics.kid import kid
 from mnistgan.metrics.precision_recall import precision_recall
-from mnistgan.metrics.reference import (HELD_OUT, memorization_threshold, metrics_cache_dir, test_reference,
-                                        test_to_train, train_images)
+from mnistgan.metrics.reference import (HELD_OUT, memorization_threshold, metrics_cache_dir,
+                                        nearest_train_to_test, reference_set, train_images)
 
 MAX_PR_SAMPLES = 10_000  # precision/recall compare equal-size sets; the test set has 10,000 digits
 KID_SUBSETS = 50
@@ -77,7 +77,7 @@ def score(images, labels, seed: int = 0, metrics=ALL, memorization_queries=None,
     unknown = set(metrics) - set(ALL)
     if unknown:
         raise ValueError(f"unknown metric(s) {sorted(unknown)}; known: {', '.join(ALL)}")
-    ref = test_reference()
+    ref = reference_set()
     features, logits = embed(images)
     predictions = logits.argmax(1)
     out: dict = {}
@@ -151,7 +151,7 @@ def real_floor(num: int, seed: int = 0, metrics=ALL) -> dict:
     if "memorization" in metrics:
         held_out = np.arange(HELD_OUT.start, HELD_OUT.stop)
         held_out = np.sort(np.random.default_rng(seed).permutation(held_out)[: min(num, len(held_out))])
-        distance = test_to_train()[0][held_out]  # shipped: no need to search the training set again
+        distance = nearest_train_to_test()[0][held_out]  # shipped: no need to search the training set again
         threshold = memorization_threshold()
         floor["memorization"] = memorization.memorized_fraction(distance, threshold)
         floor["details"].update(memorization_threshold=round(threshold, 5), memorization_samples=len(held_out),

@@ -92,12 +92,28 @@ def _as_uint8_tensor(images, device: torch.device) -> torch.Tensor:
     return x.to(device)
 
 
+def fold_batchnorm(model: Classifier) -> Classifier:
+    """An inference copy: each Conv2d + BatchNorm2d folded into one conv (same outputs to ~1e-6, faster)."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    model = copy.deepcopy(model).eval()
+    layers, folded = list(model.body), []
+    while layers:
+        layer = layers.pop(0)
+        if isinstance(layer, nn.Conv2d) and layers and isinstance(layers[0], nn.BatchNorm2d):
+            layer = fuse_conv_bn_eval(layer, layers.pop(0))
+        folded.append(layer)
+    model.body = nn.Sequential(*folded)
+    return model
+
+
 @functools.lru_cache(maxsize=4)
 def _classifier_on(device: str) -> Classifier:
-    return load_classifier() if device == "cpu" else copy.deepcopy(load_classifier()).to(device)
+    # channels_last makes the CPU's convolutions and pooling markedly faster on 28x28 inputs.
+    return fold_batchnorm(load_classifier()).to(device, memory_format=torch.channels_last)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def embed(images, batch_size: int = EMBED_BATCH, device: str | torch.device = "cpu") -> tuple[np.ndarray, np.ndarray]:
     """uint8 (N, 28, 28), 0 = background, 255 = ink -> (features float32 (N, 128), logits float32 (N, 10)).
 
@@ -109,7 +125,7 @@ def embed(images, batch_size: int = EMBED_BATCH, device: str | torch.device = "c
     model = _classifier_on(str(torch.device(device)))
     feats, logits = [], []
     for start in range(0, len(x), batch_size):
-        f = model.features(to_unit_range(x[start : start + batch_size]))
+        f = model.features(to_unit_range(x[start : start + batch_size]).contiguous(memory_format=torch.channels_last))
         feats.append(f.float().cpu())
         logits.append(model.head(f).float().cpu())
     if not feats:

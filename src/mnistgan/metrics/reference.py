@@ -35,7 +35,7 @@ def metrics_cache_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class TestReference:
+class RealReference:
     features: np.ndarray     # (10000, 128) float32
     predictions: np.ndarray  # (10000,) classifier's class per digit
     labels: np.ndarray       # (10000,) true labels
@@ -48,7 +48,7 @@ class TestReference:
 
 
 @functools.lru_cache(maxsize=1)
-def test_reference() -> TestReference:
+def reference_set() -> RealReference:
     from mnistgan.data import load_mnist
     from mnistgan.metrics.fid import gaussian_stats
 
@@ -67,7 +67,7 @@ def test_reference() -> TestReference:
         except OSError:
             pass  # a read-only cache only costs the time to embed the test set again
     mu, sigma = gaussian_stats(features)
-    return TestReference(features, logits.argmax(1), labels, mu, sigma)
+    return RealReference(features, logits.argmax(1), labels, mu, sigma)
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,7 +86,7 @@ def compute_test_to_train() -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.lru_cache(maxsize=1)
-def test_to_train() -> tuple[np.ndarray, np.ndarray]:
+def nearest_train_to_test() -> tuple[np.ndarray, np.ndarray]:
     """The shipped test-to-train nearest-neighbour distances; computed (minutes) and cached if not shipped."""
     from safetensors.numpy import load_file, save_file
 
@@ -105,4 +105,4 @@ def test_to_train() -> tuple[np.ndarray, np.ndarray]:
 
 def memorization_threshold() -> float:
     """The smallest distance from a reference-half test digit to the training set."""
-    return float(test_to_train()[0][REFERENCE].min())
+    return float(nearest_train_to_test()[0][REFERENCE].min())

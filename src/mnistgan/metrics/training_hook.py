@@ -94,9 +94,8 @@ def make_eval_hook(eval_every: int, eval_samples: int):
 
                 state["best"] = model["fid"]
                 export_model(trainer.G_ema, trainer.run_dir / "best", {**trainer.training_summary(), "metrics": metrics})
-            if trainer.runlog.enabled:
-                trainer.runlog.plot()
         if final:
             trainer.final_metrics = metrics
+            trainer.runlog.plot()  # earlier evaluations reach losses.png with the next sample grid
 
     return hook
