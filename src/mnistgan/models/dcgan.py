@@ -53,15 +53,15 @@ class DCGANDiscriminator(nn.Module):
             nn.BatchNorm2d(2 * width) if d_norm == "batch" else nn.Identity(),
             nn.LeakyReLU(0.2, True),
             # state size: (2w, 7, 7)
-            nn.Flatten(),
         )
-        feat = 2 * width * 7 * 7
-        self.head = sn(nn.Linear(feat, 1))
-        self.project = sn(nn.Embedding(num_classes, feat)) if num_classes else None
+        self.head = sn(nn.Linear(2 * width * 7 * 7, 1))
+        # Projection on spatially pooled features (2w per class), as in SN-GAN: projecting
+        # the whole 6272-d map lets the class term swamp realism and G collapses per class.
+        self.project = sn(nn.Embedding(num_classes, 2 * width)) if num_classes else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.features(x)  # (B, 2w*49)
-        out = self.head(h).squeeze(1)
+        h = self.features(x)  # (B, 2w, 7, 7)
+        out = self.head(h.flatten(1)).squeeze(1)
         if self.project is not None:
-            out = out + (self.project(labels) * h).sum(1)
+            out = out + (self.project(labels) * h.sum((2, 3))).sum(1)
         return out
