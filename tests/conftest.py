@@ -15,6 +15,9 @@ os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(REPO / ".cache" / "inductor
 os.environ.setdefault("GRADIO_TEMP_DIR", str(REPO / ".cache" / "gradio"))
 os.environ.setdefault("MPLCONFIGDIR", str(REPO / ".cache" / "matplotlib"))
 os.environ["HF_HUB_OFFLINE"] = "1"
+# One thread per process: tests run tiny models, often several processes at once, and
+# oversubscribed OpenMP threads spin-wait and slow PyTorch's convolutions down 20x.
+os.environ["OMP_NUM_THREADS"] = "1"
 os.environ["MPLBACKEND"] = "Agg"
 
 
