@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader, Dataset
 from mnistgan.config import resolve
 from mnistgan.data import DeviceBatches, load_mnist
 from mnistgan.losses import make_objective
-from mnistgan.models import NUM_CLASSES, Generator, build_discriminator, get_preset
+from mnistgan.models import NUM_CLASSES, Generator, discriminator_for, get_preset
 from mnistgan.training import Trainer
 
 
@@ -55,7 +55,7 @@ class ReferenceLoop:
         classes = NUM_CLASSES if p.conditional else 0
         self.cfg, self.conditional = cfg, p.conditional
         self.G = Generator(p.arch, cfg.latent_dim, classes, cfg.g_width)
-        self.D = build_discriminator(p.arch, classes, cfg.d_width, p.d_norm)
+        self.D = discriminator_for(p, cfg.d_width)
         self.obj = make_objective(p.objective, cfg.label_smoothing)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))

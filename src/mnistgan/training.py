@@ -27,7 +27,7 @@ from mnistgan.devices import autocast, describe, pick_device, pick_precision
 from mnistgan.errors import ModelFileError, TrainingDiverged
 from mnistgan.grids import save_grid
 from mnistgan.losses import gradient_penalty, make_objective
-from mnistgan.models import NUM_CLASSES, Generator, build_discriminator, get_preset
+from mnistgan.models import NUM_CLASSES, Generator, discriminator_for, get_preset
 from mnistgan.runlog import RunLog
 
 SAMPLES_PER_ROW = 10
@@ -44,7 +44,7 @@ class Trainer:
         rng.seed_everything(cfg.seed)
         num_classes = NUM_CLASSES if self.preset.conditional else 0
         self.G = Generator(self.preset.arch, cfg.latent_dim, num_classes, cfg.g_width).to(self.device)
-        self.D = build_discriminator(self.preset.arch, num_classes, cfg.d_width, self.preset.d_norm).to(self.device)
+        self.D = discriminator_for(self.preset, cfg.d_width).to(self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         betas = (cfg.beta1, cfg.beta2)
         use_graphs = cuda_graphs_wanted(cfg, self.device, self.precision)

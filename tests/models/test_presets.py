@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mnistgan.models import PRESETS, Generator, build_discriminator, count_parameters, get_preset
+from mnistgan.models import PRESETS, Generator, build_discriminator, count_parameters, discriminator_for, get_preset
 from mnistgan.errors import MnistganError
 
 
@@ -15,7 +15,7 @@ def test_every_preset_builds_and_maps_noise_to_digit_shaped_images(name):
     p = PRESETS[name]
     classes = 10 if p.conditional else 0
     G = Generator(p.arch, 16, classes, 8)
-    D = build_discriminator(p.arch, classes, 8, p.d_norm)
+    D = discriminator_for(p, 8)
     z, y = torch.randn(4, 16), torch.tensor([0, 3, 7, 9])
     x = G(z, y)
     assert x.shape == (4, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
@@ -30,3 +30,12 @@ def test_unknown_preset_is_a_clear_error():
 def test_wgan_gp_critic_has_no_batchnorm():
     D = build_discriminator("dcgan", 0, 8, PRESETS["wgan-gp"].d_norm)
     assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in D.modules())
+
+
+def test_minibatch_std_groups_never_mix_the_real_and_fake_halves():
+    from mnistgan.models.dcgan import MinibatchStd
+
+    real, fake = torch.zeros(8, 2, 7, 7), torch.randn(8, 2, 7, 7)
+    out = MinibatchStd(group=4)(torch.cat([real, fake]))
+    assert out.shape == (16, 3, 7, 7)
+    assert out[:8, 2].abs().max() == 0 and out[8:, 2].min() > 0  # identical reals: zero spread

@@ -60,7 +60,7 @@ def presets() -> None:
     """List the model presets with their parameter counts and training defaults."""
     from rich.table import Table
 
-    from mnistgan.models import DEFAULT_PRESET, NUM_CLASSES, PRESETS, Generator, build_discriminator, count_parameters
+    from mnistgan.models import DEFAULT_PRESET, NUM_CLASSES, PRESETS, Generator, discriminator_for, count_parameters
 
     table = Table(title=f"Presets (default: {DEFAULT_PRESET})")
     for col in ("preset", "objective", "conditional", "G params", "D params", "defaults", "description"):
@@ -69,7 +69,7 @@ def presets() -> None:
         d = p.defaults
         classes = NUM_CLASSES if p.conditional else 0
         g = count_parameters(Generator(p.arch, d["latent_dim"], classes, d["g_width"]))
-        dd = count_parameters(build_discriminator(p.arch, classes, d["d_width"], p.d_norm))
+        dd = count_parameters(discriminator_for(p, d["d_width"]))
         defaults = ", ".join(f"{k}={v}" for k, v in d.items() if k not in ("g_width", "d_width"))
         table.add_row(p.name, p.objective, "yes" if p.conditional else "no", f"{g:,}", f"{dd:,}", defaults, p.description)
     console.print(table)

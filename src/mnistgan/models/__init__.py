@@ -46,10 +46,11 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="mnistgan", tags=[
         return self.net(z, labels if self.conditional else None)
 
 
-def build_discriminator(arch: str, num_classes: int, width: int, d_norm: str = "batch") -> nn.Module:
+def build_discriminator(arch: str, num_classes: int, width: int, d_norm: str = "batch",
+                        minibatch_std: bool = False) -> nn.Module:
     if arch == "mlp":
         return MLPDiscriminator(num_classes=num_classes, width=width)
-    return DCGANDiscriminator(num_classes=num_classes, width=width, d_norm=d_norm)
+    return DCGANDiscriminator(num_classes=num_classes, width=width, d_norm=d_norm, minibatch_std=minibatch_std)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class Preset:
     objective: str  # a key of losses.OBJECTIVES
     conditional: bool
     d_norm: str = "batch"
+    # D sees each batch's diversity: conditional generators otherwise tend to draw one digit per class.
+    minibatch_std: bool = False
     # Training defaults of the recipe: any TrainConfig field.
     defaults: dict[str, Any] = field(default_factory=dict)
 
@@ -81,7 +84,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "cdcgan", "Class-conditional DCGAN: label embedding in G, projection discriminator.",
-            arch="dcgan", objective="bce", conditional=True,
+            arch="dcgan", objective="bce", conditional=True, minibatch_std=True,
             defaults=dict(epochs=10, batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
                           latent_dim=64, g_width=32, d_width=32, label_smoothing=0.9),
         ),
@@ -93,7 +96,7 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "hinge-sn", "Conditional hinge GAN with spectral norm and a projection discriminator (SN-GAN); the zoo's best.",
-            arch="dcgan", objective="hinge", conditional=True, d_norm="spectral",
+            arch="dcgan", objective="hinge", conditional=True, d_norm="spectral", minibatch_std=True,
             # Width 32 trains ~2.5x faster than 64 on a CPU; quality holds on MNIST.
             defaults=dict(epochs=5, batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9,
                           latent_dim=64, g_width=32, d_width=32),
@@ -101,6 +104,11 @@ PRESETS: dict[str, Preset] = {
     ]
 }
 DEFAULT_PRESET = "hinge-sn"
+
+
+def discriminator_for(preset: Preset, width: int) -> nn.Module:
+    return build_discriminator(preset.arch, NUM_CLASSES if preset.conditional else 0, width, preset.d_norm,
+                               preset.minibatch_std)
 
 
 def get_preset(name: str) -> Preset:

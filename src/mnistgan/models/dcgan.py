@@ -40,8 +40,29 @@ class DCGANGenerator(nn.Module):
         return self.upsample(h)
 
 
+class MinibatchStd(nn.Module):
+    """Append the features' standard deviation over groups of `group` samples as one channel.
+
+    Lets D see a batch's diversity, so a G that draws one digit per class is
+    caught (Karras et al. 2018). Groups are consecutive samples, so a fused
+    [real; fake] batch never mixes the two halves when each half divides by `group`.
+    """
+
+    def __init__(self, group: int = 4):
+        super().__init__()
+        self.group = group
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        B, C, H, W = h.shape
+        g = self.group if B % self.group == 0 else 1
+        std = h.float().view(B // g, g, C, H, W).std(1, unbiased=False)  # (B/g, C, H, W); 0 when g == 1
+        stat = std.mean((1, 2, 3), keepdim=True).to(h.dtype)  # (B/g, 1, 1, 1)
+        stat = stat.repeat_interleave(g, 0).expand(B, 1, H, W)
+        return torch.cat([h, stat], 1)
+
+
 class DCGANDiscriminator(nn.Module):
-    def __init__(self, num_classes: int = 0, width: int = 64, d_norm: str = "batch"):
+    def __init__(self, num_classes: int = 0, width: int = 64, d_norm: str = "batch", minibatch_std: bool = False):
         super().__init__()
         if d_norm not in ("batch", "none", "spectral"):
             raise ValueError(f"d_norm must be batch, none or spectral, not {d_norm!r}")
@@ -54,14 +75,15 @@ class DCGANDiscriminator(nn.Module):
             nn.LeakyReLU(0.2, True),
             # state size: (2w, 7, 7)
         )
-        self.head = sn(nn.Linear(2 * width * 7 * 7, 1))
+        self.mbstd = MinibatchStd() if minibatch_std else None
+        self.head = sn(nn.Linear((2 * width + bool(minibatch_std)) * 7 * 7, 1))
         # Projection on spatially pooled features (2w per class), as in SN-GAN: projecting
         # the whole 6272-d map lets the class term swamp realism and G collapses per class.
         self.project = sn(nn.Embedding(num_classes, 2 * width)) if num_classes else None
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = self.features(x)  # (B, 2w, 7, 7)
-        out = self.head(h.flatten(1)).squeeze(1)
+        out = self.head((self.mbstd(h) if self.mbstd is not None else h).flatten(1)).squeeze(1)
         if self.project is not None:
             out = out + (self.project(labels) * h.sum((2, 3))).sum(1)
         return out
