@@ -89,7 +89,7 @@ def evaluate(
     num: Optional[int] = typer.Option(None, "--num", min=2, max=60_000, help=f"How many samples (default {DEFAULT_NUM:,} from a model; all of an .npz)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the samples and of the metrics' random subsets."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write every figure, with details, to this JSON file."),
-    pairs: Optional[Path] = typer.Option(None, "--pairs", help="PNG of the generated digits nearest to a training digit, each beside it (default for a model: <model>/memorization.png)."),
+    pairs: Optional[Path] = typer.Option(None, "--pairs", help="PNG of the generated digits nearest to a training digit, each above it (default for a model: <model>/memorization.png)."),
     update_card: Optional[bool] = typer.Option(None, "--update-card/--no-update-card", help="Write the metrics into the model's info.json and card (default: yes, except for bundled models)."),
 ) -> None:
     """Score a model (or an .npz of samples) with every quality metric, beside real MNIST digits' own figures."""

@@ -64,14 +64,12 @@ def check_samples(images, labels) -> tuple[np.ndarray, np.ndarray]:
     return images, labels.astype(np.int64)
 
 
-def score(images, labels, seed: int = 0, metrics=ALL, memorization_queries=None,
-          pairs_path: str | os.PathLike | None = None) -> dict:
+def score(images, labels, seed: int = 0, metrics=ALL, pairs_path: str | os.PathLike | None = None) -> dict:
     """The chosen metrics of uint8 digits (N, 28, 28) with requested labels (N,), -1 where unconditional.
 
     Returns the scalar figures by metric key, plus "details" (class histogram,
-    per-digit accuracy, sample count, memorization threshold). `memorization_queries`
-    replaces the digits whose training-set distance is measured (the floor uses
-    held-out test digits there); `pairs_path` saves the nearest pairs as a PNG.
+    per-digit accuracy, sample count, memorization threshold). `pairs_path` saves
+    the samples nearest to a training digit, each above it, as a PNG.
     """
     images, labels = check_samples(images, labels)
     unknown = set(metrics) - set(ALL)
@@ -103,21 +101,20 @@ def score(images, labels, seed: int = 0, metrics=ALL, memorization_queries=None,
         out["cond_acc"], per_digit = conditional.conditional_accuracy(predictions, labels)
         details["cond_acc_per_digit"] = per_digit
     if "memorization" in metrics:
-        queries = images if memorization_queries is None else memorization_queries
         train = train_images()
-        distance, index = memorization.nearest_neighbours(queries, train)
+        distance, index = memorization.nearest_neighbours(images, train)
         threshold = memorization_threshold()
         out["memorization"] = memorization.memorized_fraction(distance, threshold)
         details.update(memorization_threshold=round(threshold, 5), nearest_train_distance=round(float(distance.min()), 5))
         if pairs_path is not None:
-            memorization.save_worst_pairs(pairs_path, queries, train, distance, index)
+            memorization.save_worst_pairs(pairs_path, images, train, distance, index)
     out["details"] = details
     return out
 
 
 def evaluate_samples(images, labels, seed: int = 0, metrics=ALL, pairs_path=None) -> dict:
     """Every metric (or the chosen ones) of generated digits against the MNIST test set."""
-    return score(images, labels, seed, metrics, pairs_path=pairs_path)
+    return score(images, labels, seed, metrics, pairs_path)
 
 
 def _floor_path(num: int, seed: int, metrics: tuple[str, ...]):
