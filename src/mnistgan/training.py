@@ -95,7 +95,9 @@ class Trainer:
     def step_body(self, real: torch.Tensor, labels: torch.Tensor, g_step: bool) -> dict[str, torch.Tensor]:
         """The arithmetic of one step, free of Python-side state so a CUDA graph can capture it."""
         cfg, B = self.cfg, real.shape[0]
-        z = torch.randn(B, cfg.latent_dim, device=self.device)
+        # Several processes (distributed.py): each draws the whole global batch's noise and keeps
+        # its rows, so the ranks' generators stay in step. One process: the same draw as randn(B).
+        z = torch.randn(B * self.world_size, cfg.latent_dim, device=self.device)[self.rank * B : (self.rank + 1) * B]
         with autocast(self.device, self.precision, cache=self.graphs is None):
             with torch.set_grad_enabled(g_step):
                 fake = self.G(z, labels)

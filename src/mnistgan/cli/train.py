@@ -14,6 +14,7 @@ from mnistgan.console import console, log
 
 @app.command("train")
 def train(
+    ctx: typer.Context,
     preset: Optional[str] = typer.Option(None, "--preset", help="Model recipe; `mnistgan presets` lists them. Default: hinge-sn."),
     config: Optional[Path] = typer.Option(None, "--config", help="JSON file of training options (e.g. from `mnistgan tune`)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the 60,000 training digits."),
@@ -40,9 +41,14 @@ def train(
     cuda_graphs: Optional[str] = typer.Option(None, "--cuda-graphs", help="auto, on or off: replay whole training steps as CUDA graphs (auto: on for CUDA)."),
     train_subset: Optional[int] = typer.Option(None, "--train-subset", help="Train on the first N training digits (quick experiments)."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Hide the progress bar."),
+    nproc: Optional[int] = typer.Option(None, "--nproc", min=1, help="Train on this many local processes (DistributedDataParallel through torchrun; --batch-size is per process)."),
 ) -> None:
     """Train a GAN on real MNIST; writes checkpoints, samples, metrics and an exported model/."""
-    from mnistgan.session import run_training
+    from mnistgan import distributed
+    from mnistgan.distributed import run_training  # every rank's share when started by torchrun
+
+    if nproc and nproc > 1 and distributed.torchrun_env() is None:
+        raise SystemExit(distributed.launch(nproc, ["train", *distributed.command_args(ctx)]))
 
     overrides = dict(epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr_g=lr_g or lr, lr_d=lr_d or lr,
                      beta1=beta1, beta2=beta2, latent_dim=latent_dim, seed=seed, device=device, precision=precision,
@@ -51,6 +57,8 @@ def train(
                      train_subset=train_subset, cuda_graphs=cuda_graphs)
     start = time.perf_counter()
     model_dir = run_training(preset, config, overrides, out, resume, log=log, progress=not no_progress)
+    if not distributed.is_rank_zero():
+        return
     console.print(f"done in {time.perf_counter() - start:.0f}s; model exported to {model_dir}")
     console.print(f"generate with: mnistgan generate --model {model_dir} --num 64 --out samples.png")
 

@@ -66,6 +66,13 @@ class Preset:
     # Training defaults of the recipe: any TrainConfig field.
     defaults: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def search_space(self):
+        """This recipe's Optuna search space for `mnistgan tune` (models/search_spaces.py)."""
+        from mnistgan.models.search_spaces import SEARCH_SPACES
+
+        return SEARCH_SPACES[self.name]
+
 
 PRESETS: dict[str, Preset] = {
     p.name: p
