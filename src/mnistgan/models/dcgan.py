@@ -14,12 +14,28 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 
+class OneHot(nn.Module):
+    """Labels as one-hot vectors. A learned embedding as wide as z let G lean on the label
+    and ignore the noise (one digit per class); a unit-norm one-hot beside z does not."""
+
+    def __init__(self, num_classes: int):
+        super().__init__()
+        self.num_classes = num_classes
+
+    @property
+    def weight(self) -> torch.Tensor:  # (classes, classes): row d is digit d's code, for interpolation
+        return torch.eye(self.num_classes)
+
+    def forward(self, labels: torch.Tensor) -> torch.Tensor:
+        return nn.functional.one_hot(labels, self.num_classes).float()
+
+
 class DCGANGenerator(nn.Module):
     def __init__(self, latent_dim: int = 100, num_classes: int = 0, width: int = 64):
         super().__init__()
         self.width = width
-        self.embed = nn.Embedding(num_classes, latent_dim) if num_classes else None
-        in_dim = latent_dim * (2 if num_classes else 1)
+        self.embed = OneHot(num_classes) if num_classes else None
+        in_dim = latent_dim + num_classes
         self.project = nn.Sequential(nn.Linear(in_dim, 2 * width * 7 * 7, bias=False),
                                      nn.BatchNorm1d(2 * width * 7 * 7), nn.ReLU(True))
         self.upsample = nn.Sequential(
