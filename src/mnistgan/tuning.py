@@ -32,6 +32,7 @@ import json
 import os
 import shlex
 import socket
+import time
 import warnings
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -120,12 +121,7 @@ def open_study(settings: SweepSettings):
     _quiet_optuna()
     if settings.storage is None:
         settings.out.mkdir(parents=True, exist_ok=True)
-    try:
-        # Heartbeats let the other workers fail the trial of a worker that died, instead of waiting on it.
-        storage = optuna.storages.RDBStorage(settings.storage_url, heartbeat_interval=60, grace_period=180)
-    except Exception as e:  # bad URL, server down, missing driver: one line, not a traceback
-        raise MnistganError(f"cannot open the study storage {settings.storage_url!r} "
-                            f"({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+    storage = _open_storage(settings.storage_url)
     if settings.pruner == "median":
         pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0)
     elif settings.pruner == "hyperband":
@@ -146,6 +142,25 @@ def open_study(settings: SweepSettings):
                             f"({', '.join(f'{k}: {found.get(k)} there, {wanted.get(k)} here' for k in diff)}); "
                             "use the same options, or another --study / --out")
     return study
+
+
+def _open_storage(url: str, attempts: int = 5):
+    """Optuna's RDBStorage; retried a few times, since workers started together race to create its tables."""
+    import optuna
+    import sqlalchemy.exc
+
+    for attempt in range(attempts):
+        try:
+            # Heartbeats let the other workers fail the trial of a worker that died, instead of waiting on it.
+            return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=180)
+        except sqlalchemy.exc.DBAPIError as e:  # IntegrityError from a concurrent CREATE TABLE, a busy server...
+            error = e
+            time.sleep(0.5 * (attempt + 1))
+        except Exception as e:  # bad URL, missing driver: one line, not a traceback
+            error = e
+            break
+    raise MnistganError(f"cannot open the study storage {_show_url(url)!r} "
+                        f"({str(error).splitlines()[0] if str(error) else type(error).__name__})") from None
 
 
 def _show_url(url: str) -> str:

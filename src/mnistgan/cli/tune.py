@@ -55,4 +55,6 @@ def tune(
     if "config" in written:
         console.print(f"train it with: mnistgan train --config {written['config']}", highlight=False)
     if interrupted:
-        raise KeyboardInterrupt
+        # Not `raise KeyboardInterrupt`: typer turns that into a return value that main() drops.
+        log("error: interrupted")
+        raise SystemExit(130)
