@@ -92,8 +92,9 @@ def test_sweep_on_sqlite_survives_an_interrupt_and_resumes(tmp_path, monkeypatch
 def test_pruning_hook_reports_each_epoch_and_prunes():
     study = optuna.create_study(pruner=optuna.pruners.ThresholdPruner(upper=100.0))
     records = [{"kind": "eval", "epoch": 1, "fid": 50.0, "cond_acc": None},
-               {"kind": "eval", "epoch": 2, "fid": 150.0, "cond_acc": None}]
-    trainer = SimpleNamespace(rank=0, epoch=1, run_dir=None)
+               {"kind": "eval", "epoch": 2, "fid": 150.0, "cond_acc": None},
+               {"kind": "eval", "epoch": 3, "fid": 500.0, "cond_acc": None}]
+    trainer = SimpleNamespace(rank=0, epoch=1, run_dir=None, cfg=SimpleNamespace(epochs=3))
     trial = study.ask()
     hook = tuning.pruning_hook(trial)
     import mnistgan.tuning as module
@@ -105,9 +106,11 @@ def test_pruning_hook_reports_each_epoch_and_prunes():
         trainer.epoch = 2
         with pytest.raises(optuna.TrialPruned):
             hook(trainer, final=False)
+        trainer.epoch = 3  # the last epoch: reported, never pruned
+        hook(trainer, final=False)
     finally:
         module._last_eval = original
-    assert study._storage.get_trial(trial._trial_id).intermediate_values == {1: 50.0, 2: 150.0}
+    assert study._storage.get_trial(trial._trial_id).intermediate_values == {1: 50.0, 2: 150.0, 3: 500.0}
 
 
 def test_objective_and_search_spaces():

@@ -198,7 +198,8 @@ def pruning_hook(trial):
             return
         value = objective_value(record["fid"], record.get("cond_acc"))
         trial.report(value, trainer.epoch)
-        if trial.should_prune():
+        # After the last epoch the trial is finished: its score counts, whatever the pruner thinks.
+        if trainer.epoch < trainer.cfg.epochs and trial.should_prune():
             raise optuna.TrialPruned(f"score {value:.4g} after epoch {trainer.epoch}")
 
     return hook
