@@ -39,3 +39,19 @@ def atomic_write_bytes(target: str | os.PathLike, data: bytes) -> None:
 
 def atomic_write_text(target: str | os.PathLike, text: str) -> None:
     atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def writable_dir(directory: str | os.PathLike, what: str = "directory") -> Path:
+    """Create `directory` if needed and make sure it can be written, or raise a one-line MnistganError."""
+    from mnistgan.errors import MnistganError
+
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise MnistganError(f"{what} {directory} is not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MnistganError(f"cannot create {what} {directory} ({e.strerror})") from None
+    if not os.access(directory, os.W_OK):
+        raise MnistganError(f"{what} {directory} is not writable")
+    return directory

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from mnistgan.errors import MnistganError
-from mnistgan.fileio import atomic_write_bytes
+from mnistgan.fileio import atomic_write_bytes, writable_dir
 from mnistgan.grids import grid_image
 
 SUFFIXES = (".png", ".npz")
@@ -32,15 +32,7 @@ def check_output_path(path: str | os.PathLike, suffixes=SUFFIXES) -> Path:
     path = Path(path)
     if path.suffix.lower() not in suffixes:
         raise MnistganError(f"{path}: output must end in {' or '.join(suffixes)}")
-    parent = path.parent if str(path.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        raise MnistganError(f"{path}: {parent} is not a directory")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise MnistganError(f"{path}: cannot create {parent} ({e.strerror})") from None
-    if not os.access(parent, os.W_OK):
-        raise MnistganError(f"{path}: {parent} is not writable")
+    writable_dir(path.parent, what=f"{path}: output directory")
     return path
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mnistgan import config as config_mod
 from mnistgan.errors import MnistganError
+from mnistgan.fileio import writable_dir
 
 # On resume, only these may differ from the original run (to extend or re-pace it);
 # everything else comes from the checkpoint so the run continues exactly.
@@ -41,14 +42,7 @@ def build_trainer(preset, config_file, overrides: dict, out, resume, log=print, 
     run_dir = Path(out) if out is not None else default_run_dir(cfg.preset)
     if run_dir.exists() and any((run_dir / "checkpoints").glob("*.safetensors")):
         raise MnistganError(f"{run_dir} already holds a run; use --resume {run_dir} or another --out")
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise MnistganError(f"cannot create run directory {run_dir} ({e.strerror})") from None
-    import os
-
-    if not os.access(run_dir, os.W_OK):
-        raise MnistganError(f"run directory {run_dir} is not writable")
+    writable_dir(run_dir, what="run directory")
     return with_eval_hook(Trainer(cfg, run_dir, log=log, progress=progress, rank=rank, world_size=world_size))
 
 
