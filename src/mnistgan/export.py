@@ -21,8 +21,10 @@ INFO = "info.json"
 def export_model(G: Generator, model_dir: Path, info: dict) -> Path:
     """Write the folder under a temp name, then swap it into place (readers never see half of one)."""
     model_dir = Path(model_dir)
+    model_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in model_dir.parent.glob(f".{model_dir.name}.*-*"):  # left by a killed export
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = model_dir.with_name(f".{model_dir.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
     G.save_pretrained(tmp)
     write_info(tmp, info)
     old = model_dir.with_name(f".{model_dir.name}.old-{os.getpid()}")
