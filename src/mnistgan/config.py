@@ -28,6 +28,7 @@ class TrainConfig:
     n_critic: int = 1  # discriminator steps per generator step
     gp_weight: float = 10.0  # WGAN-GP's lambda; used only by the wgan-gp objective
     label_smoothing: float = 1.0  # real label for BCE; 0.9 is one-sided smoothing
+    aux_weight: float = 1.0  # weight of the auxiliary classifier loss (conditional DCGAN discriminators)
     ema_decay: float = 0.999
     seed: int = 0
     device: str = "auto"
@@ -66,8 +67,8 @@ class TrainConfig:
                 raise MnistganError(f"--{name.replace('_', '-')} must be in [0, 1), got {v}")
         if not (0 < self.label_smoothing <= 1):
             raise MnistganError(f"--label-smoothing must be in (0, 1], got {self.label_smoothing}")
-        if self.eval_every < 0 or self.gp_weight < 0:
-            raise MnistganError("--eval-every and --gp-weight cannot be negative")
+        if self.eval_every < 0 or self.gp_weight < 0 or self.aux_weight < 0:
+            raise MnistganError("--eval-every, --gp-weight and --aux-weight cannot be negative")
         if self.cuda_graphs not in ("auto", "on", "off"):
             raise MnistganError(f"--cuda-graphs must be auto, on or off, not {self.cuda_graphs!r}")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):

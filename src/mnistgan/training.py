@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from mnistgan import checkpoint, rng
@@ -106,7 +107,10 @@ class Trainer:
                 real_out, fake_out = out[:B], out[B:]
             else:
                 real_out, fake_out = self._d_out(real, labels), self._d_out(fake.detach(), labels)
-            loss_d = self.objective.d_loss(real_out.float(), fake_out.float())
+            (real_out, real_cls), (fake_out, _) = self._split(real_out), self._split(fake_out)
+            loss_d = self.objective.d_loss(real_out, fake_out)
+            if real_cls is not None:  # AC-GAN: D learns to classify real digits
+                loss_d = loss_d + cfg.aux_weight * F.cross_entropy(real_cls, labels)
         if self.objective.gradient_penalty:
             gp = gradient_penalty(self._d_out_fp32, real, fake.float(), labels)
             loss_d = loss_d + cfg.gp_weight * gp
@@ -117,7 +121,10 @@ class Trainer:
                  "d_fake": self.objective.score(fake_out.detach())}
         if g_step:
             with autocast(self.device, self.precision, cache=self.graphs is None):
-                loss_g = self.objective.g_loss(self._d_out(fake, labels).float())
+                fake_out, fake_cls = self._split(self._d_out(fake, labels))
+                loss_g = self.objective.g_loss(fake_out)
+                if fake_cls is not None:  # AC-GAN: G draws digits D reads as the label asked for
+                    loss_g = loss_g + cfg.aux_weight * F.cross_entropy(fake_cls, labels)
             self.opt_g.zero_grad(set_to_none=True)
             self.scaler.scale(loss_g).backward()
             self.scaler.step(self.opt_g)
@@ -125,6 +132,12 @@ class Trainer:
             self._update_ema()
         self.scaler.update()
         return stats
+
+    @staticmethod
+    def _split(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's output -> (realism logits (B,) in fp32, class logits (B, 10) or None)."""
+        out = out.float()
+        return (out, None) if out.dim() == 1 else (out[:, 0], out[:, 1:])
 
     def _d_out_fp32(self, x, y):
         with torch.autocast(self.device.type, enabled=False):

@@ -18,6 +18,9 @@ so a conditional model that draws good digits of the wrong class scores badly
 (at 90% accuracy the FID counts double). One scalar keeps pruning and "the
 best trial" well defined, which Optuna's multi-objective studies do not.
 
+A new study's first trial is the preset's own values (the baseline the
+others have to beat); the TPE sampler proposes the rest.
+
 The study lives in an Optuna RDB storage: a SQLite file `study.db` in the
 sweep directory by default, or any SQLAlchemy URL (`postgresql+psycopg2://...`)
 that several workers on several machines share. Finished trials are committed
@@ -136,12 +139,38 @@ def open_study(settings: SweepSettings):
     found = study.user_attrs.get("settings")
     if found is None:
         study.set_user_attr("settings", wanted)
+        # The first trial is the recipe as published: the baseline every other trial has to beat.
+        study.enqueue_trial(preset_defaults(settings), user_attrs={"baseline": True}, skip_if_exists=True)
     elif found != wanted:
         diff = sorted(k for k in set(found) | set(wanted) if found.get(k) != wanted.get(k))
         raise MnistganError(f"study {settings.study!r} in {_show_url(settings.storage_url)} was run with other settings "
                             f"({', '.join(f'{k}: {found.get(k)} there, {wanted.get(k)} here' for k in diff)}); "
                             "use the same options, or another --study / --out")
     return study
+
+
+class _Defaults:
+    """Stands in for a trial: answers every suggestion with the preset's default."""
+
+    def __init__(self, defaults: dict[str, Any]):
+        self.defaults = defaults
+
+    def suggest_float(self, name, *args, **kwargs):
+        return self.defaults[name]
+
+    suggest_int = suggest_categorical = suggest_float
+
+
+def preset_defaults(settings: SweepSettings) -> dict[str, Any]:
+    """The preset's own values of the parameters its search space explores (fixed ones left out)."""
+    from mnistgan.config import TrainConfig
+    from mnistgan.models import get_preset
+    from mnistgan.models.search_spaces import Space
+
+    preset = get_preset(settings.preset)
+    space = Space(_Defaults({**TrainConfig().to_dict(), **preset.defaults}), settings.fixed)
+    preset.search_space(space)
+    return space.values
 
 
 def _open_storage(url: str, attempts: int = 5):
@@ -343,8 +372,15 @@ def _fmt(value) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        if abs(value) >= 100:
+            return f"{value:.0f}"
+        return f"{value:.2e}" if 0 < abs(value) < 0.01 else f"{value:.3g}"
     return str(value)
+
+
+# Short column names, so the table fits a terminal.
+COLUMNS = {"batch_size": "batch", "latent_dim": "latent", "label_smoothing": "smooth", "n_critic": "critic",
+           "gp_weight": "gp"}
 
 
 def summary_table(study, settings: SweepSettings, limit: int = 15):
@@ -355,11 +391,14 @@ def summary_table(study, settings: SweepSettings, limit: int = 15):
     trials = study.get_trials(deepcopy=False)
     counts = {s.name.lower(): sum(t.state == s for t in trials) for s in TrialState}
     caption = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-    table = Table(title=f"study {settings.study}: {objective_doc(settings.preset)} (lower is better)",
-                  caption=f"{caption or 'no trials'}; showing the best {limit}")
+    baseline = [t.number for t in trials if t.user_attrs.get("baseline")]
+    if baseline:
+        caption += f"; #{baseline[0]} is the preset's defaults"
+    table = Table(title=f"study {settings.study}: score = {objective_doc(settings.preset)}, lower is better",
+                  caption=f"{caption or 'no trials'}; the best {limit} shown (acc: conditional accuracy)")
     names = sorted({k for t in trials for k in t.params})
-    for col in ("trial", "state", "score", "FID", "cond acc", "epochs", *names):
-        table.add_column(col, justify="right" if col not in ("state",) else "left")
+    for col in ("#", "state", "score", "FID", "acc", "epochs", *[COLUMNS.get(n, n) for n in names]):
+        table.add_column(col, justify="left" if col == "state" else "right", no_wrap=True)
 
     def order(t):  # completed trials by score, then the rest by number
         return (t.state != TrialState.COMPLETE, t.value if t.value is not None else float("inf"), t.number)

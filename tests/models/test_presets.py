@@ -19,7 +19,9 @@ def test_every_preset_builds_and_maps_noise_to_digit_shaped_images(name):
     z, y = torch.randn(4, 16), torch.tensor([0, 3, 7, 9])
     x = G(z, y)
     assert x.shape == (4, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
-    assert D(x, y if p.conditional else None).shape == (4,)
+    # conditional: a realism logit plus 10 class logits (AC-GAN head) for the DCGAN family
+    expected = (4, 11) if p.conditional and p.arch == "dcgan" else (4,)
+    assert D(x, y if p.conditional else None).shape == expected
 
 
 def test_unknown_preset_is_a_clear_error():

@@ -1,7 +1,7 @@
 """A DCGAN for 28x28 digits: transposed convolutions 7 -> 14 -> 28.
 
 G: z (+ label embedding) -> Linear -> (2w, 7, 7) -> ConvT -> (w, 14, 14) -> ConvT -> (1, 28, 28)
-D: (1, 28, 28) -> Conv -> (w, 14, 14) -> Conv -> (2w, 7, 7) -> Linear (+ class projection) -> logit
+D: (1 [+ 10 label planes], 28, 28) -> Conv -> (w, 14, 14) -> Conv -> (2w, 7, 7) -> Linear -> logit [+ 10 class logits]
 
 `d_norm` picks the discriminator's normalization: "batch" (DCGAN), "none"
 (WGAN-GP, whose penalty is per-sample), or "spectral" (SN-GAN).
@@ -78,6 +78,13 @@ class MinibatchStd(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
+    """Returns realism logits (B,), or (B, 1 + classes) with an auxiliary classifier head.
+
+    Conditional: the label enters as one-hot planes beside the image (cGAN), and an
+    auxiliary head classifies the digit (AC-GAN, Odena et al. 2017), whose loss makes G
+    draw the digit asked for. (A projection term was tried: it conditioned slowly here.)
+    """
+
     def __init__(self, num_classes: int = 0, width: int = 64, d_norm: str = "batch", minibatch_std: bool = False):
         super().__init__()
         if d_norm not in ("batch", "none", "spectral"):
@@ -85,7 +92,7 @@ class DCGANDiscriminator(nn.Module):
         sn = spectral_norm if d_norm == "spectral" else (lambda m: m)
         self.num_classes = num_classes
         self.features = nn.Sequential(
-            sn(nn.Conv2d(1, width, 4, 2, 1)), nn.LeakyReLU(0.2, True),
+            sn(nn.Conv2d(1 + num_classes, width, 4, 2, 1)), nn.LeakyReLU(0.2, True),
             # state size: (w, 14, 14)
             sn(nn.Conv2d(width, 2 * width, 4, 2, 1, bias=d_norm != "batch")),
             nn.BatchNorm2d(2 * width) if d_norm == "batch" else nn.Identity(),
@@ -93,15 +100,13 @@ class DCGANDiscriminator(nn.Module):
             # state size: (2w, 7, 7)
         )
         self.mbstd = MinibatchStd() if minibatch_std else None
-        self.head = sn(nn.Linear((2 * width + bool(minibatch_std)) * 7 * 7, 1))
-        # Projection discriminator (Miyato & Koyama 2018) on spatially pooled features: the
-        # class enters as <embed(y), sum_xy h>. (One-hot input planes were tried: conditional
-        # accuracy stalled near 70%.)
-        self.project = sn(nn.Embedding(num_classes, 2 * width)) if num_classes else None
+        feat = (2 * width + bool(minibatch_std)) * 7 * 7
+        self.head = sn(nn.Linear(feat, 1 + num_classes))
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.num_classes:
+            planes = nn.functional.one_hot(labels, self.num_classes).to(x.dtype)[:, :, None, None]
+            x = torch.cat([x, planes.expand(-1, -1, *x.shape[2:])], 1)  # (B, 1 + classes, 28, 28)
         h = self.features(x)  # (B, 2w, 7, 7)
-        out = self.head((self.mbstd(h) if self.mbstd is not None else h).flatten(1)).squeeze(1)
-        if self.project is not None:
-            out = out + (self.project(labels) * h.sum((2, 3))).sum(1)
-        return out
+        out = self.head((self.mbstd(h) if self.mbstd is not None else h).flatten(1))
+        return out if self.num_classes else out.squeeze(1)
