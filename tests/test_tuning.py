@@ -61,6 +61,8 @@ def test_sweep_on_sqlite_survives_an_interrupt_and_resumes(tmp_path, monkeypatch
     study = load(url, "hinge-sn")
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
     assert len(complete) == 3 and [t.number for t in complete] == [0, 2, 3]
+    assert complete[0].user_attrs["baseline"] and complete[0].params == dict(  # trial 0: the recipe as published
+        lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, batch_size=64, n_critic=1)
     for t in complete:  # conditional preset: the documented combination of FID and accuracy
         fid, acc = t.user_attrs["fid"], t.user_attrs["cond_acc"]
         assert t.value == pytest.approx(fid * (1 + 10 * (1 - acc)))
@@ -123,6 +125,13 @@ def test_objective_and_search_spaces():
         preset.search_space(space)
         assert {"lr_g", "lr_d", "beta1", "beta2"} <= set(space.values) and "batch_size" not in space.values
         resolve(preset.name, **space.values)  # every suggestion is a valid TrainConfig
+        # The preset's defaults lie inside its space, so the baseline trial really runs them.
+        defaults = tuning.preset_defaults(tuning.SweepSettings(preset=preset.name, trials=1, out=Path("x")))
+        study = optuna.create_study()
+        study.enqueue_trial(defaults)
+        space = Space(study.ask())
+        preset.search_space(space)
+        assert space.values == defaults and defaults["lr_g"] == preset.defaults["lr_g"]
     with pytest.raises(Exception, match="unknown training option"):
         tuning.SweepSettings(preset="dcgan", trials=1, out=Path("x"), fixed={"lr": 1})
 
