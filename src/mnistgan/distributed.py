@@ -19,7 +19,9 @@ ranks with `--batch-size B` train like one process with batch K*B:
 What stays per rank: dropout masks (mlp presets) and WGAN-GP's interpolation
 weights are drawn from each rank's generator, which is in step with the others,
 so rank r repeats rank 0's draws on different digits -- the same distribution,
-not the same numbers as one process would draw. Resume a run with the number
+not the same numbers as one process would draw. Minibatch-std (hinge-sn,
+cdcgan) pools groups of 4 consecutive samples: the same groups as one process
+forms when the per-rank batch divides by 4. Resume a run with the number
 of processes it started with (the global batch, and so each epoch's steps,
 depend on it). fp16 (GradScaler) is refused: its per-rank skipped steps would
 desynchronize the ranks; bf16 and fp32 work.
