@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import numpy as np
 import pytest
 from PIL import Image
@@ -74,6 +75,23 @@ def test_unconditional_model_grid_and_interpolation(tmp_path, capsys):
     assert opened(tmp_path / "walk.png")[1] == ((4 * 30 + 2) * S, pictures.TITLE_H + 32 * S)
     err = fails(capsys, "interpolate", "--model", model, "--from-digit", 3, "--out", tmp_path / "x.png")
     assert "unconditional" in err
+
+
+def test_commands_work_on_a_bundled_model(tmp_path):
+    from mnistgan.registry import all_models
+
+    bundled = [r for r in all_models() if r.bundled]
+    if not bundled:
+        pytest.skip("no bundled models in this checkout")
+    name = bundled[0].id
+    cli("grid", "--model", name, "--per-class", 2, "--out", tmp_path / "grid.png")
+    cli("compare", "--model", name, "--per-class", 2, "--out", tmp_path / "cmp.png")
+    cli("interpolate", "--model", name, "--steps", 3, "--out", tmp_path / "walk.gif")
+    conditional = json.loads((bundled[0].path / "config.json").read_text())["num_classes"] > 0
+    labels = pictures.LABEL_W if conditional else 0
+    assert opened(tmp_path / "grid.png") == ("PNG", (labels + (2 * 30 + 2) * S, (10 * 30 + 2) * S), 1)
+    assert opened(tmp_path / "cmp.png")[1][1] == pictures.TITLE_H + (10 * 30 + 2) * S
+    assert opened(tmp_path / "walk.gif")[2] == 4
 
 
 def test_progress_of_a_real_run(run, tmp_path):
