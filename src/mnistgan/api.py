@@ -124,7 +124,7 @@ def grid_columns(conditional: bool, digits, num: int) -> int | None:
 class GenerateRequest(BaseModel):
     model_config = ConfigDict(
         strict=True, extra="forbid", allow_inf_nan=False,
-        json_schema_extra={"examples": [{"model": "hinge-sn", "num": 16, "digits": 7, "seed": 0, "format": "png"}]},
+        json_schema_extra={"examples": [{"model": registry.DEFAULT_MODEL, "num": 16, "digits": 7, "seed": 0, "format": "png"}]},
     )
 
     model: str = Field(registry.DEFAULT_MODEL, min_length=1, max_length=100,

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from mnistgan.errors import MnistganError
-from mnistgan.models import get_preset
+from mnistgan.models import DEFAULT_PRESET, get_preset
 
 
 @dataclass
 class TrainConfig:
-    preset: str = "hinge-sn"
+    preset: str = DEFAULT_PRESET
     epochs: int = 10
     max_steps: int | None = None  # stop after this many generator-optimizer steps in total
     batch_size: int = 64

@@ -18,7 +18,7 @@ from mnistgan.errors import MnistganError
 
 BUNDLED = Path(__file__).parent / "pretrained"
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-DEFAULT_MODEL = "hinge-sn"
+DEFAULT_MODEL = "cdcgan"  # the best conditional model bundled (see README)
 
 
 def home() -> Path:

@@ -8,12 +8,13 @@ from typing import Optional
 import typer
 
 from mnistgan.cli import app
+from mnistgan.registry import DEFAULT_MODEL
 from mnistgan.console import console
 
 
 @app.command("generate")
 def generate(
-    model: str = typer.Option("hinge-sn", "--model", help="Registry name (NAME or NAME@VERSION), model folder or run directory."),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", help="Registry name (NAME or NAME@VERSION), model folder or run directory."),
     num: int = typer.Option(64, "--num", min=1, max=100_000, help="How many digits."),
     digit: Optional[int] = typer.Option(None, "--digit", help="Digit 0-9 to draw (conditional models). Default: cycle 0..9."),
     seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same digits."),

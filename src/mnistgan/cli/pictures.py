@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from mnistgan.cli import app
+from mnistgan.registry import DEFAULT_MODEL
 from mnistgan.console import console
 
 MODEL_HELP = "Registry name (NAME or NAME@VERSION), model folder or run directory."
@@ -16,7 +17,7 @@ IMAGE = (".png", ".gif")
 
 @app.command("interpolate")
 def interpolate(
-    model: str = typer.Option("hinge-sn", "--model", help=MODEL_HELP),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
     from_digit: Optional[int] = typer.Option(None, "--from-digit", min=0, max=9, help="Start digit (conditional models)."),
     to_digit: Optional[int] = typer.Option(None, "--to-digit", min=0, max=9, help="End digit (conditional models)."),
     seeds: tuple[int, int] = typer.Option((0, 1), "--seeds", help="Noise seeds of the two ends: A B."),
@@ -43,7 +44,7 @@ def interpolate(
 
 @app.command("compare")
 def compare(
-    model: str = typer.Option("hinge-sn", "--model", help=MODEL_HELP),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
     per_class: int = typer.Option(8, "--per-class", min=1, max=100, help="Digits per row."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the generated digits and of the real picks."),
     out: Path = typer.Option(..., "--out", help="Output .png."),
@@ -65,7 +66,7 @@ def compare(
 
 @app.command("grid")
 def grid(
-    model: str = typer.Option("hinge-sn", "--model", help=MODEL_HELP),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
     per_class: int = typer.Option(10, "--per-class", min=1, max=100, help="Digits per row."),
     seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same digits."),
     out: Path = typer.Option(..., "--out", help="Output .png."),

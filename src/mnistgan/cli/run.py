@@ -16,6 +16,7 @@ import typer
 
 from mnistgan import data as mnist_data
 from mnistgan.cli import app
+from mnistgan.models import DEFAULT_PRESET
 from mnistgan.console import console, log
 from mnistgan.grids import save_grid
 
@@ -28,7 +29,7 @@ def _invoke(*args: str) -> None:
 @app.command("run")
 def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory. Default: runs/main-<timestamp>."),
-    preset: str = typer.Option("hinge-sn", "--preset", help="What to train (default: the default conditional preset)."),
+    preset: str = typer.Option(DEFAULT_PRESET, "--preset", help="What to train (default: the default conditional preset)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Epochs (default: the preset's schedule)."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop training after this many steps (a smoke test)."),
     num: int = typer.Option(10_000, "--num", min=100, help="Samples for the final evaluation."),

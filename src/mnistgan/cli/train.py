@@ -15,7 +15,7 @@ from mnistgan.console import console, log
 @app.command("train")
 def train(
     ctx: typer.Context,
-    preset: Optional[str] = typer.Option(None, "--preset", help="Model recipe; `mnistgan presets` lists them. Default: hinge-sn."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="Model recipe; `mnistgan presets` lists them. Default: cdcgan."),
     config: Optional[Path] = typer.Option(None, "--config", help="JSON file of training options (e.g. from `mnistgan tune`)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the 60,000 training digits."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many generator steps."),

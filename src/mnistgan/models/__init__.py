@@ -90,7 +90,7 @@ PRESETS: dict[str, Preset] = {
                           latent_dim=100, g_width=64, d_width=64, label_smoothing=0.9),
         ),
         Preset(
-            "cdcgan", "Class-conditional DCGAN: one-hot label in G, label planes + auxiliary classifier (AC-GAN) in D, BCE.",
+            "cdcgan", "Class-conditional DCGAN: one-hot label in G, label planes + auxiliary classifier (AC-GAN) in D, BCE; the default.",
             arch="dcgan", objective="bce", conditional=True, minibatch_std=True,
             defaults=dict(epochs=10, batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
                           latent_dim=64, g_width=32, d_width=32, label_smoothing=0.9),
@@ -102,7 +102,7 @@ PRESETS: dict[str, Preset] = {
                           latent_dim=100, g_width=64, d_width=64, n_critic=5, gp_weight=10.0),
         ),
         Preset(
-            "hinge-sn", "Conditional hinge GAN: spectral norm, minibatch-std and an auxiliary classifier in D, EMA G; the default.",
+            "hinge-sn", "Conditional hinge GAN: spectral norm, minibatch-std and an auxiliary classifier in D.",
             arch="dcgan", objective="hinge", conditional=True, d_norm="spectral", minibatch_std=True,
             # Width 32 trains ~2.5x faster than 64 on a CPU; quality holds on MNIST.
             defaults=dict(epochs=5, batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9,
@@ -110,7 +110,7 @@ PRESETS: dict[str, Preset] = {
         ),
     ]
 }
-DEFAULT_PRESET = "hinge-sn"
+DEFAULT_PRESET = "cdcgan"  # the best conditional recipe by FID and accuracy on a CPU budget
 
 
 def discriminator_for(preset: Preset, width: int) -> nn.Module:

@@ -1,0 +1,116 @@
+"""Time to quality: the project's FID against wall-clock training time, mnistgan vs the reference recipe.
+
+The reference is the popular MLP GAN recipe written the usual way (the
+`ReferenceLoop` of benchmarks/throughput.py: DataLoader with per-sample
+conversion, fp32, batch 128, two generator forwards per step), scored after
+every epoch. mnistgan trains the default conditional preset with its own
+trainer and is scored every `--eval-every-s` seconds of training. Evaluation
+time is not counted as training time on either side; both are scored by the
+same FID (mnistgan's classifier features, `--num` samples against the test set).
+
+    .venv/bin/python benchmarks/time_to_quality.py                       # 40 reference epochs (~15 min here)
+    .venv/bin/python benchmarks/time_to_quality.py --reference-epochs 5 --budget-s 120
+
+Prints both curves, the time each needs to reach the reference's final FID,
+and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from mnistgan.config import resolve
+from mnistgan.data import DeviceBatches, load_mnist, to_uint8
+from mnistgan.metrics.evaluation import score
+from mnistgan.models import DEFAULT_PRESET, NUM_CLASSES
+from mnistgan.training import Trainer
+
+from throughput import ReferenceLoop  # noqa: E402  (same folder)
+
+
+@torch.no_grad()
+def fid_of(G, latent_dim: int, conditional: bool, num: int) -> tuple[float, float | None]:
+    g = torch.Generator().manual_seed(12345)
+    z = torch.randn(num, latent_dim, generator=g)
+    labels = torch.arange(num) % NUM_CLASSES if conditional else torch.full((num,), -1)
+    was = G.training
+    G.eval()
+    images = torch.cat([to_uint8(G(z[i:i + 500], labels[i:i + 500] if conditional else None).float())
+                        for i in range(0, num, 500)])
+    G.train(was)
+    result = score(images.numpy(), labels.numpy(), metrics=("fid", "cond_acc"))
+    return result["fid"], result.get("cond_acc")
+
+
+def reference_curve(epochs: int, num: int) -> list[tuple[float, float]]:
+    ref = ReferenceLoop("mlp-gan")
+    steps_per_epoch = len(ref.loader)
+    curve, trained = [], 0.0
+    for epoch in range(1, epochs + 1):
+        t0 = time.perf_counter()
+        for _ in range(steps_per_epoch):
+            ref.step()
+        trained += time.perf_counter() - t0
+        fid, _ = fid_of(ref.G, ref.cfg.latent_dim, False, num)
+        curve.append((trained, fid))
+        print(f"  reference epoch {epoch:3d}: {trained:7.1f} s  FID {fid:.3f}", flush=True)
+    return curve
+
+
+def mnistgan_curve(preset: str, budget_s: float, every_s: float, num: int) -> list[tuple[float, float, float]]:
+    cfg = resolve(preset, device="cpu")
+    trainer = Trainer(cfg, Path(tempfile.mkdtemp()), log=lambda m: None, progress=False)
+    batches = DeviceBatches(load_mnist("train"), cfg.batch_size, trainer.data_gen)
+    curve, trained, next_eval = [], 0.0, every_s
+    while trained < budget_s:
+        for x, y in batches.epoch():
+            t0 = time.perf_counter()
+            trainer.train_step(x, y)
+            trained += time.perf_counter() - t0
+            if trained >= next_eval or trained >= budget_s:
+                fid, acc = fid_of(trainer.G_ema, cfg.latent_dim, trainer.preset.conditional, num)
+                curve.append((trained, fid, acc))
+                acc_s = f", conditional accuracy {acc:.1%}" if acc is not None else ""
+                print(f"  {preset} {trained:7.1f} s (step {trainer.step}): FID {fid:.3f}{acc_s}", flush=True)
+                next_eval += every_s
+            if trained >= budget_s:
+                break
+    return curve
+
+
+def first_time_at(curve, target: float) -> float | None:
+    return next((point[0] for point in curve if point[1] <= target), None)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", default=DEFAULT_PRESET)
+    ap.add_argument("--reference-epochs", type=int, default=40)
+    ap.add_argument("--budget-s", type=float, default=300, help="mnistgan's training-time budget")
+    ap.add_argument("--eval-every-s", type=float, default=15)
+    ap.add_argument("--num", type=int, default=5000, help="samples per FID")
+    args = ap.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"reference recipe (mlp-gan, DataLoader, fp32, batch 128), {args.reference_epochs} epochs:")
+    ref = reference_curve(args.reference_epochs, args.num)
+    target = ref[-1][1]
+    print(f"mnistgan {args.preset} (default settings), up to {args.budget_s:.0f} s of training:")
+    ours = mnistgan_curve(args.preset, args.budget_s, args.eval_every_s, args.num)
+    t_ref, t_ours = first_time_at(ref, target), first_time_at(ours, target)
+    print(f"target: the reference's FID after {args.reference_epochs} epochs = {target:.3f}")
+    print(f"reference reaches it after {t_ref:.0f} s of training")
+    if t_ours is None:
+        print(f"mnistgan {args.preset} did not reach it within {args.budget_s:.0f} s (best FID {min(p[1] for p in ours):.3f})")
+    else:
+        acc = next(p[2] for p in ours if p[0] == t_ours)
+        acc_s = f" with conditional accuracy {acc:.1%}" if acc is not None else ""
+        print(f"mnistgan {args.preset} reaches it after {t_ours:.0f} s{acc_s}: {t_ref / t_ours:.1f}x sooner")
+
+
+if __name__ == "__main__":
+    main()
