@@ -98,7 +98,8 @@ def test_commands_work_on_a_bundled_model(tmp_path):
 def test_progress_of_a_real_run(run, tmp_path):
     cli("progress", run, "--out", tmp_path / "progress.png")
     epochs = len(pictures.sample_grids(run))
-    assert opened(tmp_path / "progress.png") == ("PNG", (80 + GRID_W, pictures.TITLE_H + (epochs * 30 + 2) * S), 1)
+    height = pictures.TITLE_H + pictures.COL_H + (epochs * 30 + 2) * S  # a conditional run: digits above columns
+    assert opened(tmp_path / "progress.png") == ("PNG", (80 + GRID_W, height), 1)
 
 
 def test_progress_gif_has_a_frame_per_epoch(tmp_path):
@@ -107,6 +108,8 @@ def test_progress_gif_has_a_frame_per_epoch(tmp_path):
     assert opened(tmp_path / "progress.gif") == ("GIF", ((10 * 30 + 2) * 2, pictures.TITLE_H + (10 * 30 + 2) * 2), 3)
     cli("progress", tmp_path, "--out", tmp_path / "progress.png")
     assert opened(tmp_path / "progress.png")[1] == (80 + GRID_W, pictures.TITLE_H + (3 * 30 + 2) * S)
+    cli("progress", tmp_path, "--rows", 2, "--out", tmp_path / "progress.png")  # epochs 1 and 5
+    assert opened(tmp_path / "progress.png")[1] == (80 + GRID_W, pictures.TITLE_H + (2 * 30 + 2) * S)
 
 
 def test_bad_inputs_are_one_line_errors(run, tmp_path, capsys):

@@ -26,6 +26,7 @@ PAD = 2  # paper between digits at scale 1, as in grids.tile
 CELL = 28 + PAD
 LABEL_W = 32  # left margin for row labels
 TITLE_H = 30  # title bar above a panel
+COL_H = 22  # column labels under the title
 GAP = 24  # between panels side by side
 INK, MUTED, PAPER = 0, 90, 255
 SAMPLE_GRID = re.compile(r"epoch_(\d+)\.png$")
@@ -50,16 +51,19 @@ def grid_size(ncol: int, nrow: int, scale: int = SCALE) -> tuple[int, int]:
 
 
 def labelled_grid(digits: np.ndarray, ncol: int, scale: int = SCALE, row_labels: list[str] | None = None,
-                  title: str | None = None, label_w: int = LABEL_W) -> Image.Image:
-    """`digits` tiled `ncol` per row; optional labels left of each row and a title bar on top."""
+                  title: str | None = None, label_w: int = LABEL_W, col_labels: list[str] | None = None) -> Image.Image:
+    """`digits` tiled `ncol` per row; optional labels left of each row and above each column, and a title bar."""
     grid = upscale(tile(digits, ncol, PAD), scale)
     left = label_w if row_labels else 0
-    top = TITLE_H if title else 0
+    top = (TITLE_H if title else 0) + (COL_H if col_labels else 0)
     canvas = Image.new("L", (left + grid.width, top + grid.height), PAPER)
     canvas.paste(grid, (left, top))
     draw = ImageDraw.Draw(canvas)
     if title:
         draw.text((left + PAD * scale, TITLE_H // 2), title, fill=INK, font=font(16), anchor="lm")
+    for c, label in enumerate(col_labels or []):
+        x = left + (PAD + c * CELL + 14) * scale
+        draw.text((x, top - 4), str(label), fill=MUTED, font=font(15), anchor="md")
     for r, label in enumerate(row_labels or []):
         y = top + (PAD + r * CELL + 14) * scale
         draw.text((left - 6, y), str(label), fill=MUTED, font=font(15), anchor="rm")
@@ -139,7 +143,7 @@ def interpolation_frames(images: np.ndarray, scale: int = GIF_SCALE) -> list[Ima
 def neighbour_pairs(fake: np.ndarray, nearest: np.ndarray, scale: int = SCALE) -> Image.Image:
     """Generated digits above their nearest training digits."""
     return labelled_grid(np.concatenate([fake, nearest]), len(fake), scale,
-                         row_labels=["generated", "nearest real"], label_w=120)
+                         row_labels=["generated", "training"], label_w=96)
 
 
 def interpolation_caption(sampler, from_digit, to_digit, seeds, slerp: bool) -> str:
@@ -207,7 +211,21 @@ def progress_collage(run_dir: str | os.PathLike, most: int = 12, scale: int = SC
     ncol = max(len(r) for r in rows)
     digits = np.concatenate([np.pad(r, ((0, ncol - len(r)), (0, 0), (0, 0))) for r in rows])
     labels = [f"epoch {e}" for e, _ in grids]
-    return labelled_grid(digits, ncol, scale, labels, "Fixed noise through training", label_w=80)
+    digit_labels = [str(d) for d in range(ncol)] if run_is_conditional(run_dir) else None
+    return labelled_grid(digits, ncol, scale, labels, "Fixed noise through training", label_w=80,
+                         col_labels=digit_labels)
+
+
+def run_is_conditional(run_dir: str | os.PathLike) -> bool:
+    """Whether the run's preset draws chosen digits (its fixed-noise grids then hold a row per digit)."""
+    import json
+
+    from mnistgan.models import get_preset
+
+    try:
+        return get_preset(json.loads((Path(run_dir) / "config.json").read_text())["config"]["preset"]).conditional
+    except (OSError, ValueError, KeyError, TypeError, MnistganError):
+        return False
 
 
 def progress_frames(run_dir: str | os.PathLike, most: int = 60) -> list[Image.Image]:

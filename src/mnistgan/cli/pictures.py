@@ -87,6 +87,7 @@ def grid(
 def progress(
     run_dir: Path = typer.Argument(..., help="Run directory from `mnistgan train`."),
     out: Path = typer.Option(..., "--out", help="Output: .png (a collage, a row per epoch) or .gif (one frame per epoch)."),
+    rows: int = typer.Option(12, "--rows", min=2, max=200, help="At most this many epochs in the collage (evenly spread; first and last kept)."),
 ) -> None:
     """Training progress from a run's fixed-noise sample grids: a collage or an animated GIF."""
     from mnistgan import pictures
@@ -99,7 +100,7 @@ def progress(
         pictures.save_picture(frames, out, duration_ms=500, hold_last_ms=2000)
         console.print(f"wrote {out} ({len(frames)} frame{'' if len(frames) == 1 else 's'})")
     else:
-        pictures.save_picture(pictures.progress_collage(run_dir), out)
+        pictures.save_picture(pictures.progress_collage(run_dir, most=rows), out)
         console.print(f"wrote {out}")
 
 
