@@ -29,7 +29,8 @@ class Space:
         self._take(name, lambda: self.trial.suggest_float(name, low, high, log=True))
 
     def float(self, name: str, low: float, high: float, step: float | None = None) -> None:
-        self._take(name, lambda: self.trial.suggest_float(name, low, high, step=step))
+        # Stepped values come back as e.g. 0.30000000000000004; the config gets 0.3.
+        self._take(name, lambda: round(self.trial.suggest_float(name, low, high, step=step), 6))
 
     def int(self, name: str, low: int, high: int) -> None:
         self._take(name, lambda: self.trial.suggest_int(name, low, high))
