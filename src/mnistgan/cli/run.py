@@ -30,7 +30,8 @@ def _invoke(*args: str) -> None:
 def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory. Default: runs/main-<timestamp>."),
     preset: str = typer.Option(DEFAULT_PRESET, "--preset", help="What to train (default: the default conditional preset)."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Epochs (default: the preset's schedule)."),
+    # 5 epochs of cdcgan: FID ~2.4 and ~88% conditional accuracy (runs/bundle-cdcgan2), minutes on a laptop CPU.
+    epochs: int = typer.Option(5, "--epochs", min=1, help="Epochs of training."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop training after this many steps (a smoke test)."),
     num: int = typer.Option(10_000, "--num", min=100, help="Samples for the final evaluation."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Directory with the MNIST IDX files."),
@@ -47,7 +48,7 @@ def run(
 
     data_args = ["--data-dir", str(data_dir)] if data_dir else []
     _invoke("train", "--preset", preset, "--out", str(out), "--eval-every", "1",
-            *(["--epochs", str(epochs)] if epochs else []), *(["--max-steps", str(max_steps)] if max_steps else []),
+            "--epochs", str(epochs), *(["--max-steps", str(max_steps)] if max_steps else []),
             *data_args)
     _invoke("evaluate", "--model", str(out / "model"), "--num", str(num), "--json", str(out / "metrics.json"))
     _invoke("grid", "--model", str(out / "model"), "--per-class", "10", "--out", str(out / "grid.png"))
