@@ -11,8 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from mnistgan import registry
 from mnistgan.sampling import MAX_SEED, Sampler, load_generator
 from tests.serving import METRICS, LiveServer, tiny_home
+
+# The package's own models are served beside the test ones.
+BUNDLED_IDS = {r.id for r in registry.all_models() if r.bundled}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +41,7 @@ def generate(client, **body):
 
 
 def test_healthz_and_openapi(client):
-    assert client.get("/healthz").json()["models"] == 3
+    assert client.get("/healthz").json()["models"] == 3 + len(BUNDLED_IDS)
     spec = client.get("/openapi.json").json()
     assert {"/v1/models", "/v1/models/{name}", "/v1/generate", "/healthz"} <= set(spec["paths"])
     assert client.get("/docs").status_code == 200
@@ -45,12 +49,14 @@ def test_healthz_and_openapi(client):
 
 def test_models_are_listed_with_versions_and_kind(client):
     models = {m["id"]: m for m in client.get("/v1/models").json()["models"]}
-    assert set(models) == {"tiny-cond@1", "tiny-cond@2", "tiny-uncond@1"}
+    assert set(models) == {"tiny-cond@1", "tiny-cond@2", "tiny-uncond@1"} | BUNDLED_IDS
     assert models["tiny-cond@2"]["conditional"] and models["tiny-cond@2"]["latest"]
     assert not models["tiny-cond@1"]["latest"]
     assert not models["tiny-uncond@1"]["conditional"] and models["tiny-uncond@1"]["preset"] == "dcgan"
     assert all("path" not in m for m in models.values())
-    assert models["tiny-cond@1"]["metrics"] == METRICS and models["tiny-cond@2"]["metrics"] == {}
+    assert models["tiny-cond@1"]["metrics"] == METRICS
+    # version 2 keeps the figures training measured at its end
+    assert models["tiny-cond@2"]["metrics"]["model"]["fid"] > models["tiny-cond@2"]["metrics"]["floor"]["fid"]
 
 
 def test_one_model_has_its_card_and_training_summary(client):
@@ -61,7 +67,7 @@ def test_one_model_has_its_card_and_training_summary(client):
 
 
 @pytest.mark.parametrize("name, status, fragment", [
-    ("nope", 404, "unknown model 'nope'; known models: tiny-cond, tiny-uncond"),
+    ("nope", 404, "unknown model 'nope'; known models: "),
     ("tiny-cond@9", 404, "has no version 9"),
     ("Not A Name", 422, "invalid model name"),
     ("-dash-first", 422, "invalid model name"),
@@ -207,7 +213,9 @@ def test_fuzzed_bytes_never_get_a_5xx(client, raw):
     assert 400 <= r.status_code < 500
 
 
-def test_a_server_with_no_models_starts_and_says_so(tmp_path):
+def test_a_server_with_no_models_starts_and_says_so(tmp_path, monkeypatch):
+    (tmp_path / "no-bundled").mkdir()
+    monkeypatch.setenv("MNISTGAN_BUNDLED", str(tmp_path / "no-bundled"))  # the server inherits it
     with LiveServer(tmp_path / "empty-home", tmp_path / "votes.sqlite") as s:
         assert httpx.get(f"{s.url}/healthz").json()["models"] == 0
         assert httpx.get(f"{s.url}/v1/models").json() == {"models": []}

@@ -1,6 +1,7 @@
 """Where models live and how they are named.
 
-Bundled models ship inside the package (`mnistgan/pretrained/<name>/`, version 1).
+Bundled models ship inside the package (`mnistgan/pretrained/<name>/`, version 1;
+`$MNISTGAN_BUNDLED` can point elsewhere).
 The user's own models live under `$MNISTGAN_HOME/models/<name>/v<N>/`
 (default `~/.mnistgan`). A model is addressed by path, by `name` (its newest
 version) or by `name@N`. `add` never overwrites: a known name gets a new version.
@@ -19,6 +20,12 @@ from mnistgan.errors import MnistganError
 BUNDLED = Path(__file__).parent / "pretrained"
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 DEFAULT_MODEL = "cdcgan"  # the best conditional model bundled (see README)
+
+
+def bundled_root() -> Path:
+    """Where bundled models are looked up: the package's, unless $MNISTGAN_BUNDLED names another
+    folder (an empty one serves only your own models)."""
+    return Path(os.environ.get("MNISTGAN_BUNDLED") or BUNDLED)
 
 
 def home() -> Path:
@@ -47,8 +54,8 @@ def _is_model_dir(p: Path) -> bool:
 
 def versions(name: str) -> list[ModelRef]:
     refs = []
-    if _is_model_dir(BUNDLED / name):
-        refs.append(ModelRef(name, 1, BUNDLED / name, True))
+    if _is_model_dir(bundled_root() / name):
+        refs.append(ModelRef(name, 1, bundled_root() / name, True))
     user = user_models() / name
     if user.is_dir():
         for d in user.iterdir():
@@ -60,7 +67,7 @@ def versions(name: str) -> list[ModelRef]:
 
 def all_models() -> list[ModelRef]:
     names = set()
-    for root in (BUNDLED, user_models()):
+    for root in (bundled_root(), user_models()):
         if root.is_dir():
             names |= {d.name for d in root.iterdir() if d.is_dir() and NAME.match(d.name)}
     return [ref for name in sorted(names) for ref in versions(name)]
