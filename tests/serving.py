@@ -76,14 +76,20 @@ def free_port() -> int:
 class LiveServer:
     """`python -m mnistgan serve` on an explicit free loopback port, killed on exit."""
 
-    def __init__(self, home: Path, votes_db: Path, startup_timeout: float = 120):
+    def __init__(self, home: Path, votes_db: Path, startup_timeout: float = 120, bundled: bool = True):
+        """`bundled=False` hides the package's own models, so the page shows only the test models."""
         self.home, self.votes_db, self.startup_timeout = Path(home), Path(votes_db), startup_timeout
+        self.bundled = bundled
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = self.votes_db.with_suffix(".log")
 
     def __enter__(self) -> "LiveServer":
         environment = {**os.environ, "MNISTGAN_HOME": str(self.home), "GRADIO_ANALYTICS_ENABLED": "False"}
+        if not self.bundled:
+            empty = self.votes_db.parent / "no-bundled-models"
+            empty.mkdir(exist_ok=True)
+            environment["MNISTGAN_BUNDLED"] = str(empty)
         self._log = open(self.log, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mnistgan", "serve", "--port", str(self.port), "--votes-db", str(self.votes_db)],

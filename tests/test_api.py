@@ -213,10 +213,8 @@ def test_fuzzed_bytes_never_get_a_5xx(client, raw):
     assert 400 <= r.status_code < 500
 
 
-def test_a_server_with_no_models_starts_and_says_so(tmp_path, monkeypatch):
-    (tmp_path / "no-bundled").mkdir()
-    monkeypatch.setenv("MNISTGAN_BUNDLED", str(tmp_path / "no-bundled"))  # the server inherits it
-    with LiveServer(tmp_path / "empty-home", tmp_path / "votes.sqlite") as s:
+def test_a_server_with_no_models_starts_and_says_so(tmp_path):
+    with LiveServer(tmp_path / "empty-home", tmp_path / "votes.sqlite", bundled=False) as s:
         assert httpx.get(f"{s.url}/healthz").json()["models"] == 0
         assert httpx.get(f"{s.url}/v1/models").json() == {"models": []}
         r = httpx.post(f"{s.url}/v1/generate", json={})
