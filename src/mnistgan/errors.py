@@ -20,3 +20,7 @@ class ModelFileError(MnistganError):
 
 class TrainingDiverged(MnistganError):
     """A loss became NaN or infinite; the last good checkpoint was kept."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C (SIGINT) stopped a long job after it saved its state; the CLI exits 130."""

@@ -25,7 +25,7 @@ from mnistgan.config import TrainConfig
 from mnistgan.cuda_graphs import GraphedSteps, cuda_graphs_wanted
 from mnistgan.data import MNIST, DeviceBatches, load_mnist, to_uint8
 from mnistgan.devices import autocast, describe, pick_device, pick_precision
-from mnistgan.errors import ModelFileError, TrainingDiverged
+from mnistgan.errors import Interrupted, ModelFileError, TrainingDiverged
 from mnistgan.grids import save_grid
 from mnistgan.losses import gradient_penalty, make_objective
 from mnistgan.models import NUM_CLASSES, Generator, discriminator_for, get_preset
@@ -213,7 +213,7 @@ class Trainer:
             self.save_checkpoint()
             if self._stop_requested:
                 self.log(f"interrupted at step {self.step}; checkpoint saved. Resume with: mnistgan train --resume {self.run_dir}")
-                raise KeyboardInterrupt
+                raise Interrupted(f"interrupted at step {self.step}")
             if not self._has_samples_for_now():
                 self.write_samples()
             for hook in self.hooks:

@@ -13,7 +13,7 @@ import typer
 # typer >= 0.25 ships its own copy of click; its usage errors derive from this base.
 UsageProblem = typer.BadParameter.__mro__[2]  # ClickException
 
-from mnistgan.errors import MnistganError
+from mnistgan.errors import Interrupted, MnistganError
 
 app = typer.Typer(
     name="mnistgan",
@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
     except MnistganError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
+    except Interrupted:  # the job already said what it saved and how to resume
+        sys.exit(130)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         sys.exit(130)

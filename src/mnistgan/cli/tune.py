@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from mnistgan.cli import app
+from mnistgan.errors import Interrupted
 from mnistgan.console import console, log
 
 
@@ -44,7 +45,7 @@ def tune(
     interrupted = False
     try:
         study_obj = tuning.run_sweep(settings, log=log)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):  # Ctrl-C between trials, or inside one (Trainer saved it)
         interrupted = True
         log("interrupted: finished trials are kept in the study; run the same command again to continue")
         study_obj = tuning.open_study(settings)
@@ -55,6 +56,5 @@ def tune(
     if "config" in written:
         console.print(f"train it with: mnistgan train --config {written['config']}", highlight=False)
     if interrupted:
-        # Not `raise KeyboardInterrupt`: typer turns that into a return value that main() drops.
         log("error: interrupted")
         raise SystemExit(130)
