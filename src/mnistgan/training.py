@@ -357,11 +357,14 @@ def latest_checkpoint(run_dir: Path, log=print) -> tuple[dict, dict, Path]:
     paths = checkpoint.list_checkpoints(Path(run_dir) / "checkpoints")
     if not paths:
         raise ModelFileError(f"{run_dir}: no checkpoints to resume from")
+    skipped = []
     for path in reversed(paths):
         try:
             tensors, meta = checkpoint.load(path)
-            return tensors, meta, path
         except ModelFileError as e:
-            log(f"skipping unreadable checkpoint: {e}")
-    raise ModelFileError(f"{run_dir}: every checkpoint is unreadable (the newest: {paths[-1]})")
-
+            skipped.append(str(e))
+            continue
+        for reason in skipped:
+            log(f"skipping unreadable checkpoint: {reason}")
+        return tensors, meta, path
+    raise ModelFileError(f"{run_dir}: every checkpoint is unreadable (newest: {skipped[0]})")
