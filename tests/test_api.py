@@ -126,6 +126,7 @@ def test_json_arrays_and_unconditional_labels(client):
     ({"model": "tiny-cond", "seed": MAX_SEED + 1}, 422, "seed"),
     ({"model": "tiny-cond", "seed": 10**40}, 422, "seed"),
     ({"model": "tiny-cond", "truncation": 0}, 422, "truncation"),
+    ({"model": "tiny-cond", "truncation": 3.4e38}, 422, "truncation"),  # once a 500 (float32 overflow), found by the fuzz
     ({"model": "tiny-cond", "temperature": 11}, 422, "temperature"),
     ({"model": "tiny-cond", "format": "gif"}, 422, "format"),
     ({"model": "tiny-cond", "colour": "red"}, 422, "colour: unknown field"),

@@ -34,7 +34,7 @@ from mnistgan.errors import MnistganError, ModelFileError
 from mnistgan.export import read_info
 from mnistgan.models import NUM_CLASSES
 from mnistgan.outputs import npz_bytes, png_bytes
-from mnistgan.sampling import MAX_SEED, Sampler, load_generator
+from mnistgan.sampling import MAX_TRUNCATION, MAX_SEED, Sampler, load_generator
 
 MAX_NUM = 1024
 MAX_BODY_BYTES = 64 * 1024
@@ -134,7 +134,7 @@ class GenerateRequest(BaseModel):
         None, description="Conditional models only: one digit 0-9, or a list cycled over the samples. "
                           "Omit (or null) to cycle 0..9.")
     seed: int = Field(0, ge=0, le=MAX_SEED, description="Same seed, same digits.")
-    truncation: float | None = Field(None, gt=0, description="Resample noise beyond this magnitude (e.g. 1.0): "
+    truncation: float | None = Field(None, gt=0, le=MAX_TRUNCATION, description="Resample noise beyond this magnitude (e.g. 1.0): "
                                                              "cleaner, less varied digits. Omit for none.")
     temperature: float = Field(1.0, ge=0, le=10, description="Scale of the noise.")
     format: Literal["png", "npz", "json"] = Field(

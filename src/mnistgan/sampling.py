@@ -26,6 +26,7 @@ from mnistgan.export import read_info
 from mnistgan.models import NUM_CLASSES, Generator
 
 MAX_SEED = 2**63 - 1
+MAX_TRUNCATION = 100.0  # far beyond any Gaussian draw; larger values are a typo (and overflow float32)
 
 
 def load_generator(model_dir: Path) -> Generator:
@@ -92,8 +93,8 @@ class Sampler:
     def noise(self, num: int, seed: int = 0, truncation: float | None = None, temperature: float = 1.0) -> torch.Tensor:
         """z ~ N(0, I) from a seeded generator; `truncation` resamples |z| > t, `temperature` scales z."""
         check_seed(seed)
-        if truncation is not None and not (math.isfinite(truncation) and truncation > 0):
-            raise MnistganError(f"truncation must be a positive finite number, got {truncation}")
+        if truncation is not None and not (math.isfinite(truncation) and 0 < truncation <= MAX_TRUNCATION):
+            raise MnistganError(f"truncation must be a number in (0, {MAX_TRUNCATION:g}], got {truncation}")
         if not (math.isfinite(temperature) and 0 <= temperature <= 10):
             raise MnistganError(f"temperature must be between 0 and 10, got {temperature}")
         g = torch.Generator().manual_seed(seed)
