@@ -198,8 +198,10 @@ class Trainer:
                         record = {k: round(float(v), 5) for k, v in stats.items()}
                         record.update(step=self.step, epoch=self.epoch + 1, images_per_s=round(rate, 1))
                         self.runlog.append_metrics(record)
-                        bar.set_description(f"epoch {self.epoch + 1}/{cfg.epochs}")
-                        bar.set_postfix(loss_d=record["loss_d"], loss_g=record["loss_g"], img_s=f"{rate:,.0f}")
+                        # refresh=False: the bar redraws at its own pace (rarely when logging to a file)
+                        bar.set_description(f"epoch {self.epoch + 1}/{cfg.epochs}", refresh=False)
+                        bar.set_postfix(loss_d=record["loss_d"], loss_g=record["loss_g"], img_s=f"{rate:,.0f}",
+                                        refresh=False)
                         window_start, window_images = time.perf_counter(), 0
                     if self._stop_requested or self._done():
                         break
