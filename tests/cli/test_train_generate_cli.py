@@ -8,20 +8,21 @@ from tests.cli.test_data_cli import mnistgan
 TINY = ["--g-width", "8", "--d-width", "8", "--latent-dim", "16", "--no-progress", "--precision", "fp32"]
 
 
-@pytest.fixture(scope="module")
-def cond_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cond-run")
-    r = mnistgan("train", "--preset", "cdcgan", "--max-steps", "3", "--batch-size", "32", "--out", str(out), *TINY)
+def tiny_run(tmp_path_factory, preset):
+    out = tmp_path_factory.mktemp(f"{preset}-run")
+    r = mnistgan("train", "--preset", preset, "--max-steps", "3", "--batch-size", "32", "--out", str(out), *TINY)
     assert r.returncode == 0, r.stderr
     return out
+
+
+@pytest.fixture(scope="module")
+def cond_run(tmp_path_factory):
+    return tiny_run(tmp_path_factory, "cdcgan")
 
 
 @pytest.fixture(scope="module")
 def uncond_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("uncond-run")
-    r = mnistgan("train", "--preset", "mlp-gan", "--max-steps", "3", "--batch-size", "32", "--out", str(out), *TINY)
-    assert r.returncode == 0, r.stderr
-    return out
+    return tiny_run(tmp_path_factory, "mlp-gan")
 
 
 def test_generate_npz_contract_conditional(cond_run, tmp_path):
