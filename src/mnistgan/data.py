@@ -125,7 +125,7 @@ def _verified(path: Path, name: str) -> bool:
     return path.is_file() and sha256_of(path) == FILES[name][1]
 
 
-def _install_raw(raw_src: Path, dest: Path, name: str, log: Log) -> None:
+def _install_raw(raw_src: Path, dest: Path, name: str) -> None:
     """Copy (decompressing .gz) into the cache atomically, checking the SHA-256."""
     with atomic_path(dest / FILES[name][0]) as tmp:
         opener = gzip.open if raw_src.suffix == ".gz" else open
@@ -150,7 +150,7 @@ def _from_directory(directory: Path, dest: Path, log: Log) -> None:
             raise DataError(f"{directory} has no {fname} (or {fname}.gz)")
         if found.parent.resolve() == dest.resolve() and _verified(found, name):
             continue
-        _install_raw(found, dest, name, log)
+        _install_raw(found, dest, name)
 
 
 def _from_mirrors(dest: Path, log: Log, mirrors: tuple[str, ...] | None = None) -> None:
@@ -170,7 +170,7 @@ def _from_mirrors(dest: Path, log: Log, mirrors: tuple[str, ...] | None = None) 
                         shutil.copyfileobj(r, out, 1 << 20)
                     if hashlib.md5(gz.read_bytes()).hexdigest() != GZ_MD5[name]:
                         raise DataError(f"{url}: MD5 mismatch")
-                    _install_raw(gz, dest, name, log)
+                    _install_raw(gz, dest, name)
                 break
             except (OSError, DataError) as e:
                 errors.append(f"{url}: {getattr(e, 'reason', e)}")

@@ -37,6 +37,8 @@ def run(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Directory with the MNIST IDX files."),
 ) -> None:
     """The main job: verify MNIST, train the default model, write samples, plots, metrics and a report."""
+    import torch
+
     start = time.perf_counter()
     out = out or Path("runs") / f"main-{time.strftime('%Y%m%d-%H%M%S')}"
     train = mnist_data.load_mnist("train", data_dir, log=log)
@@ -44,7 +46,7 @@ def run(
     console.print(f"MNIST: {len(train):,} training and {len(test):,} test digits, 28x28 uint8, SHA-256 verified.")
     out.mkdir(parents=True, exist_ok=True)
     picks = [train.images[train.labels == d][:10] for d in range(10)]
-    save_grid(__import__("torch").cat(picks).numpy(), out / "real_digits.png", nrow=10, scale=3)
+    save_grid(torch.cat(picks).numpy(), out / "real_digits.png", nrow=10, scale=3)
 
     data_args = ["--data-dir", str(data_dir)] if data_dir else []
     _invoke("train", "--preset", preset, "--out", str(out), "--eval-every", "1",
