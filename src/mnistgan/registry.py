@@ -18,7 +18,8 @@ from pathlib import Path
 from mnistgan.errors import MnistganError
 
 BUNDLED = Path(__file__).parent / "pretrained"
-NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")  # \Z, not $: "name\n" is no name
+VERSION = re.compile(r"[0-9]{1,9}\Z")  # ASCII digits only: "²".isdigit() is True, int("²") raises
 DEFAULT_MODEL = "cdcgan"  # the best conditional model bundled (see README)
 
 
@@ -74,8 +75,8 @@ def all_models() -> list[ModelRef]:
 
 
 def parse_name(spec: str) -> tuple[str, int | None]:
-    name, _, version = spec.partition("@")
-    if not NAME.match(name) or (version and not version.isdigit()):
+    name, at, version = spec.partition("@")
+    if not NAME.match(name) or (at and not VERSION.match(version)):
         raise MnistganError(f"invalid model name {spec!r}: use NAME or NAME@VERSION (lowercase letters, digits, . _ -)")
     return name, int(version) if version else None
 
@@ -110,6 +111,7 @@ def resolve_model(spec: str | os.PathLike) -> tuple[Path, str]:
 
 def add(run_or_model_dir: str | os.PathLike, name: str) -> ModelRef:
     """Copy a run's exported model into the registry as a new version of `name`."""
+    from mnistgan.fileio import writable_dir
     from mnistgan.sampling import load_generator
 
     parse_name(name)
@@ -117,8 +119,7 @@ def add(run_or_model_dir: str | os.PathLike, name: str) -> ModelRef:
     if src is None:
         raise MnistganError(f"{run_or_model_dir}: no such run or model folder")
     load_generator(src)  # refuse to register something that does not load
-    target_root = user_models() / name
-    target_root.mkdir(parents=True, exist_ok=True)
+    target_root = writable_dir(user_models() / name, what="registry folder")
     staging = target_root / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(src, staging)

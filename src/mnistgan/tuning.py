@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from mnistgan.errors import MnistganError, TrainingDiverged
-from mnistgan.fileio import atomic_write_text
+from mnistgan.fileio import atomic_write_text, writable_dir
 
 COND_ACC_WEIGHT = 10.0
 PRUNERS = ("median", "hyperband", "none")
@@ -122,8 +122,8 @@ def open_study(settings: SweepSettings):
     import optuna
 
     _quiet_optuna()
-    if settings.storage is None:
-        settings.out.mkdir(parents=True, exist_ok=True)
+    # Every worker writes trials/ and the results there, whatever the storage: refuse a bad --out now.
+    writable_dir(settings.out, what="sweep directory")
     storage = _open_storage(settings.storage_url)
     if settings.pruner == "median":
         pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0)

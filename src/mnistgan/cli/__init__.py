@@ -6,6 +6,7 @@ status 1 (2 for bad command-line usage), never a traceback.
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import typer
@@ -14,6 +15,9 @@ import typer
 UsageProblem = typer.BadParameter.__mro__[2]  # ClickException
 
 from mnistgan.errors import Interrupted, MnistganError
+
+# Permissions, read-only or full disks: the user's to fix, so an error line rather than a traceback.
+USER_FIXABLE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
 
 app = typer.Typer(
     name="mnistgan",
@@ -47,6 +51,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except MnistganError as e:
         print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as e:  # the safety net for files the commands do not check themselves: still one line
+        if e.errno not in USER_FIXABLE_ERRNOS:
+            raise
+        print(f"error: {e.filename or 'a file'}: {e.strerror}", file=sys.stderr)
         sys.exit(1)
     except Interrupted:  # the job already said what it saved and how to resume
         sys.exit(130)

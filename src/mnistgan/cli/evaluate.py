@@ -95,7 +95,7 @@ def evaluate(
     """Score a model (or an .npz of samples) with every quality metric, beside real MNIST digits' own figures."""
     import torch
 
-    from mnistgan.fileio import atomic_write_text
+    from mnistgan.fileio import atomic_write_text, writable_dir
     from mnistgan.metrics.evaluation import real_floor, scalars, score
     from mnistgan.metrics.features import classifier_id, read_config
 
@@ -103,6 +103,9 @@ def evaluate(
         raise MnistganError("give either --model or --samples")
     if pairs is not None and pairs.suffix.lower() != ".png":
         raise MnistganError(f"{pairs}: --pairs must end in .png")
+    for path in (json_out, pairs):  # refused now, not after minutes of sampling and scoring
+        if path is not None:
+            writable_dir(path.parent, what=f"{path}: output directory")
     torch.set_num_threads(min(torch.get_num_threads(), os.cpu_count() or 1))
     model_dir, write_card = None, False
     if samples is not None:

@@ -23,9 +23,10 @@ def generate(
     out: Path = typer.Option(..., "--out", help="Output file: .png (a grid) or .npz (images uint8 [N,28,28], labels int64 [N])."),
 ) -> None:
     """Generate digits with a trained model into a PNG grid or an NPZ file."""
-    from mnistgan.outputs import write_samples
+    from mnistgan.outputs import check_output_path, write_samples
     from mnistgan.sampling import Sampler
 
+    check_output_path(out)  # a bad --out is refused before the sampling, not after
     sampler = Sampler.from_pretrained(model)
     images, labels = sampler.sample(num, digit, seed, truncation, temperature)
     write_samples(out, images, labels, conditional=sampler.conditional)

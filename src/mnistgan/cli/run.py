@@ -39,12 +39,16 @@ def run(
     """The main job: verify MNIST, train the default model, write samples, plots, metrics and a report."""
     import torch
 
+    from mnistgan.fileio import writable_dir
+    from mnistgan.models import get_preset
+
     start = time.perf_counter()
     out = out or Path("runs") / f"main-{time.strftime('%Y%m%d-%H%M%S')}"
+    get_preset(preset)  # a typo or an unwritable --out is refused before minutes of work, not after
+    writable_dir(out, what="run directory")
     train = mnist_data.load_mnist("train", data_dir, log=log)
     test = mnist_data.load_mnist("test", data_dir, log=log)
     console.print(f"MNIST: {len(train):,} training and {len(test):,} test digits, 28x28 uint8, SHA-256 verified.")
-    out.mkdir(parents=True, exist_ok=True)
     picks = [train.images[train.labels == d][:10] for d in range(10)]
     save_grid(torch.cat(picks).numpy(), out / "real_digits.png", nrow=10, scale=3)
 
