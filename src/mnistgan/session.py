@@ -26,6 +26,7 @@ def build_trainer(preset, config_file, overrides: dict, out, resume, log=print, 
         if out is not None and Path(out) != Path(resume):
             raise MnistganError("--resume continues a run in place; drop --out")
         tensors, meta, path = latest_checkpoint(Path(resume), log)
+        writable_dir(resume, what="run directory")  # not minutes later, at the first file training writes
         values = dict(meta["config"])
         changed = {k: v for k, v in overrides.items() if v is not None and v != values.get(k)}
         fixed = sorted(set(changed) - set(RESUMABLE_OVERRIDES))
