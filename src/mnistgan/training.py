@@ -50,8 +50,10 @@ class Trainer:
         betas = (cfg.beta1, cfg.beta2)
         use_graphs = cuda_graphs_wanted(cfg, self.device, self.precision)
         # capturable: Adam keeps its step count on the GPU, as graph replay requires.
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=betas, capturable=use_graphs)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=betas, capturable=use_graphs)
+        # fused: one kernel per step instead of a dozen per tensor (Adam was 25% of a CPU step).
+        fused = self.device.type in ("cpu", "cuda") or None
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=betas, capturable=use_graphs, fused=fused)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=betas, capturable=use_graphs, fused=fused)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == "fp16")
         self.objective = make_objective(self.preset.objective, cfg.label_smoothing)
         # BatchNorm statistics would mix real and fake in a fused pass, changing the algorithm.
@@ -120,6 +122,9 @@ class Trainer:
         stats = {"loss_d": loss_d.detach(), "d_real": self.objective.score(real_out.detach()),
                  "d_fake": self.objective.score(fake_out.detach())}
         if g_step:
+            # D's weights are frozen for the G step: its gradient flows through D to G, and the
+            # D weight gradients nobody uses (a ninth of the step's matmuls) are never computed.
+            self.D.requires_grad_(False)
             with autocast(self.device, self.precision, cache=self.graphs is None):
                 fake_out, fake_cls = self._split(self._d_out(fake, labels))
                 loss_g = self.objective.g_loss(fake_out)
@@ -127,6 +132,7 @@ class Trainer:
                     loss_g = loss_g + cfg.aux_weight * F.cross_entropy(fake_cls, labels)
             self.opt_g.zero_grad(set_to_none=True)
             self.scaler.scale(loss_g).backward()
+            self.D.requires_grad_(True)
             self.scaler.step(self.opt_g)
             stats["loss_g"] = loss_g.detach()
             self._update_ema()
@@ -145,17 +151,24 @@ class Trainer:
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        """G_ema <- lerp(G_ema, G, 1 - decay), all on the device so a CUDA graph can hold it.
+        """G_ema <- lerp(G_ema, G, 1 - decay).
 
         The decay ramps up as (1 + t) / (10 + t) so early samples are not
         dominated by the random init; `ema_t` counts generator steps on the device.
+        Under a CUDA graph the decay must stay a device tensor; elsewhere a Python
+        float lets one fused lerp pass do the update (three passes cost 8% of a CPU step).
         """
         self.ema_t += 1
-        decay = torch.clamp((1 + self.ema_t) / (10 + self.ema_t), max=self.cfg.ema_decay)
-        # sub/mul/add rather than _foreach_lerp_, whose tensor-weight form syncs (not capturable).
-        step = torch._foreach_sub(self._g_params, self._ema_params)
-        torch._foreach_mul_(step, 1 - decay)
-        torch._foreach_add_(self._ema_params, step)
+        if self.graphs is None:
+            t = self.step + 1  # ema_t without a device sync: step counts G steps before this one
+            decay = min((1 + t) / (10 + t), self.cfg.ema_decay)
+            torch._foreach_lerp_(self._ema_params, self._g_params, 1 - decay)
+        else:
+            decay = torch.clamp((1 + self.ema_t) / (10 + self.ema_t), max=self.cfg.ema_decay)
+            # sub/mul/add rather than _foreach_lerp_, whose tensor-weight form syncs (not capturable).
+            step = torch._foreach_sub(self._g_params, self._ema_params)
+            torch._foreach_mul_(step, 1 - decay)
+            torch._foreach_add_(self._ema_params, step)
         torch._foreach_copy_(self._ema_buffers, self._g_buffers)
 
     # ------------------------------------------------------------ loop

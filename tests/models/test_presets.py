@@ -40,4 +40,4 @@ def test_minibatch_std_groups_never_mix_the_real_and_fake_halves():
     real, fake = torch.zeros(8, 2, 7, 7), torch.randn(8, 2, 7, 7)
     out = MinibatchStd(group=4)(torch.cat([real, fake]))
     assert out.shape == (16, 3, 7, 7)
-    assert out[:8, 2].abs().max() == 0 and out[8:, 2].min() > 0  # identical reals: zero spread
+    assert out[:8, 2].max() < 2e-4 and out[8:, 2].min() > 0.1  # identical reals: no spread (sqrt of the 1e-8 floor)

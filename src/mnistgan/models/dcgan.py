@@ -10,6 +10,7 @@ D: (1 [+ 10 label planes], 28, 28) -> Conv -> (w, 14, 14) -> Conv -> (2w, 7, 7) 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
@@ -71,8 +72,10 @@ class MinibatchStd(nn.Module):
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         B, C, H, W = h.shape
         g = self.group if B % self.group == 0 else 1
-        std = h.float().view(B // g, g, C, H, W).std(1, unbiased=False)  # (B/g, C, H, W); 0 when g == 1
-        stat = std.mean((1, 2, 3), keepdim=True).to(h.dtype)  # (B/g, 1, 1, 1)
+        x = h.float().view(B // g, g, C * H * W)
+        # Written out rather than Tensor.std(1): on a CPU that strided reduction took a third of a cdcgan step.
+        std = ((x - x.mean(1, keepdim=True)).square().mean(1) + 1e-8).sqrt()  # (B/g, C*H*W); ~0 when g == 1
+        stat = std.mean(1).to(h.dtype)[:, None, None, None]  # (B/g, 1, 1, 1)
         stat = stat.repeat_interleave(g, 0).expand(B, 1, H, W)
         return torch.cat([h, stat], 1)
 
@@ -105,8 +108,25 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.num_classes:
-            planes = nn.functional.one_hot(labels, self.num_classes).to(x.dtype)[:, :, None, None]
-            x = torch.cat([x, planes.expand(-1, -1, *x.shape[2:])], 1)  # (B, 1 + classes, 28, 28)
-        h = self.features(x)  # (B, 2w, 7, 7)
+            h = self.features[1:](self._first_conv_with_label_planes(x, labels))
+        else:
+            h = self.features(x)  # (B, 2w, 7, 7)
         out = self.head((self.mbstd(h) if self.mbstd is not None else h).flatten(1))
         return out if self.num_classes else out.squeeze(1)
+
+    def _first_conv_with_label_planes(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The first conv over [image; one-hot label planes], (B, 1 + classes, 28, 28) -> (B, w, 14, 14).
+
+        A convolution is linear, so conv([x; planes(y)]) = conv_image(x) + conv_planes(y), and the
+        second term takes one of only `classes` values: it is computed once per call for the ten
+        digits and gathered. Same function, same weights, an 11x cheaper first layer.
+        """
+        conv = self.features[0]
+        weight = conv.weight  # read once: spectral norm runs a power iteration per read
+        planes = torch.eye(self.num_classes, dtype=x.dtype, device=x.device)[:, :, None, None]
+        planes = planes.expand(-1, -1, *x.shape[2:])  # (classes, classes, 28, 28): digit d's planes
+        per_class = F.conv2d(planes, weight[:, 1:], None, conv.stride, conv.padding)  # (classes, w, 14, 14)
+        h = F.conv2d(x, weight[:, :1], conv.bias, conv.stride, conv.padding)
+        # A one-hot matmul rather than per_class[labels]: its backward is a matmul, not a slow scatter-add.
+        one_hot = F.one_hot(labels, self.num_classes).to(per_class.dtype)
+        return h + (one_hot @ per_class.flatten(1)).view_as(h)

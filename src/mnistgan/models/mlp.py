@@ -35,6 +35,27 @@ class MLPGenerator(nn.Module):
         return self.net(z).view(-1, 1, 28, 28)  # (B, 1, 28, 28)
 
 
+class FastDropout(nn.Dropout):
+    """`nn.Dropout` whose CPU mask costs a third as much: the mask comes from 15-bit uniform
+    integers, four per 64-bit random draw, instead of one float draw per element.
+
+    On a CPU, drawing the dropout masks was 16% of an mlp-gan training step. The drop
+    probability is `p` rounded to a multiple of 1/32768 (0.3 -> 0.299988), and kept
+    activations are scaled by the exact inverse of the keep probability, so the layer
+    stays unbiased. Other devices draw masks fast already and use `nn.Dropout`'s.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0 or x.device.type != "cpu":
+            return super().forward(x)
+        n = x.numel()
+        # random_() on int64 fills [0, 2^63): as four int16 lanes, the low 15 bits of each are uniform.
+        lanes = torch.empty((n + 3) // 4, dtype=torch.int64).random_().view(torch.int16)[:n].view(x.shape)
+        threshold = round(self.p * 32768)
+        keep = (lanes & 0x7FFF) >= threshold
+        return x * keep.to(x.dtype) * (32768 / (32768 - threshold))
+
+
 class MLPDiscriminator(nn.Module):
     """Returns logits (B,); the original's final sigmoid lives in the BCE loss."""
 
@@ -44,7 +65,7 @@ class MLPDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         in_dim = 28 * 28
         for w in widths:
-            layers += [nn.Linear(in_dim, w), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            layers += [nn.Linear(in_dim, w), nn.LeakyReLU(0.2), FastDropout(dropout)]
             in_dim = w
         self.features = nn.Sequential(*layers)  # (B, width)
         self.head = nn.Linear(in_dim, 1)
