@@ -41,6 +41,7 @@ def test_parse_idx_round_trip():
     np.testing.assert_array_equal(data.parse_idx(idx_bytes(arr)), arr)
 
 
+@pytest.mark.bad_input("file")
 @pytest.mark.parametrize(
     "raw, message",
     [
@@ -57,6 +58,7 @@ def test_parse_idx_rejects_malformed(raw, message):
         data.parse_idx(raw, "bad-file")
 
 
+@pytest.mark.bad_input("file")
 def test_read_idx_names_the_file_and_reads_gz(tmp_path):
     arr = np.ones((3, 2), dtype=np.uint8)
     gz = tmp_path / "x-idx2-ubyte.gz"
@@ -97,6 +99,7 @@ def test_user_directory_of_gz_files_via_env(mnist_cache, fresh_cache, tmp_path, 
     assert train.images.shape == (60000, 28, 28) and train.images.dtype == torch.uint8
 
 
+@pytest.mark.bad_input("file")
 def test_user_directory_with_wrong_file_falls_through_with_a_reason(mnist_cache, fresh_cache, tmp_path, monkeypatch):
     user = tmp_path / "raw"
     shutil.copytree(mnist_cache, user)
@@ -116,6 +119,7 @@ def test_cache_hit_touches_no_other_source(mnist_cache, fresh_cache, monkeypatch
     assert log == []
 
 
+@pytest.mark.bad_input("file")
 def test_corrupted_cache_is_reported_and_fetched_again(mnist_cache, fresh_cache, tmp_path, monkeypatch):
     shutil.copytree(mnist_cache, fresh_cache)
     victim = fresh_cache / "train-images-idx3-ubyte"

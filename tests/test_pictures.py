@@ -112,6 +112,7 @@ def test_progress_gif_has_a_frame_per_epoch(tmp_path):
     assert opened(tmp_path / "progress.png")[1] == (80 + GRID_W, pictures.TITLE_H + (2 * 30 + 2) * S)
 
 
+@pytest.mark.bad_input("cli", n=6)
 def test_bad_inputs_are_one_line_errors(run, tmp_path, capsys):
     assert "output must end in .png or .gif" in fails(capsys, "interpolate", "--model", run, "--out", tmp_path / "a.jpg")
     assert "output must end in .png" in fails(capsys, "compare", "--model", run, "--out", tmp_path / "a.gif")

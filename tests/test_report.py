@@ -98,6 +98,7 @@ def test_sections_without_data_say_so_in_one_line(run, tmp_path):
     assert len(images_of(html)) == 3  # the curves, the progress collage and its GIF
 
 
+@pytest.mark.bad_input("cli", n=3)
 def test_report_errors_are_one_line(tmp_path, capsys):
     for args, message in (([str(tmp_path / "nowhere")], "no such run directory"),
                           ([str(tmp_path)], "not a run directory")):

@@ -92,6 +92,7 @@ def test_checkpoints_are_safetensors_without_pickle(tmp_path):
     assert b"\x80\x04" not in path.read_bytes()[:64]  # no pickle protocol marker up front
 
 
+@pytest.mark.bad_input("file")
 def test_truncated_checkpoint_is_named_in_the_error(tmp_path):
     train(tmp_path, "dcgan", max_steps=2, batch_size=32)
     (path,) = checkpoint.list_checkpoints(tmp_path / "checkpoints")

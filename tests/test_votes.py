@@ -29,6 +29,7 @@ def test_votes_survive_a_restart_and_the_file_is_in_wal_mode(tmp_path):
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.bad_input("api")
 @pytest.mark.parametrize("left, right, winner, message", [
     ("a@1", "b@1", "middle", "winner must be"),
     ("a@1", "a@1", "left", "two different models"),
@@ -47,6 +48,7 @@ def test_default_path_is_under_mnistgan_home(tmp_path, monkeypatch):
     assert store.path == tmp_path / "home" / "votes.sqlite" and store.path.is_file()
 
 
+@pytest.mark.bad_input("file")
 def test_an_unusable_path_is_one_clear_error(tmp_path):
     (tmp_path / "file").write_text("not a directory")
     with pytest.raises(MnistganError, match="cannot open the vote database"):

@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -29,6 +31,7 @@ def test_run_is_the_whole_main_job(tmp_path):
     assert metrics["num"] == 500 and metrics["metrics"]["fid"] > metrics["floor"]["fid"]
 
 
+@pytest.mark.bad_input("cli")
 def test_bad_data_dir_is_one_line_and_non_zero(tmp_path, monkeypatch):
     r = mnistgan("data", "fetch", "--data-dir", str(tmp_path / "nowhere"), env={"PATH": "/nonexistent", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "c"), "MNISTGAN_MIRRORS": "http://127.0.0.1:9/"})
     assert r.returncode == 1

@@ -56,6 +56,7 @@ def test_generate_unconditional_labels_are_minus_one(uncond_run, tmp_path):
         assert f["labels"].tolist() == [-1] * 5
 
 
+@pytest.mark.bad_input("cli")
 @pytest.mark.parametrize("args, message", [
     (["train", "--preset", "nope"], "unknown preset 'nope'"),
     (["train", "--epochs", "-1"], "--epochs must be at least 1"),
@@ -75,6 +76,7 @@ def test_bad_input_is_one_line_and_non_zero(args, message, tmp_path):
         assert message in last
 
 
+@pytest.mark.bad_input("cli", n=2)
 def test_digit_for_unconditional_model_and_out_of_range_digit(cond_run, uncond_run, tmp_path):
     r = mnistgan("generate", "--model", str(uncond_run), "--digit", "3", "--out", str(tmp_path / "a.png"))
     assert r.returncode == 1 and "unconditional" in r.stderr
@@ -82,6 +84,7 @@ def test_digit_for_unconditional_model_and_out_of_range_digit(cond_run, uncond_r
     assert r.returncode == 1 and "digit must be an integer 0-9, got 12" in r.stderr
 
 
+@pytest.mark.bad_input("cli")
 def test_unwritable_out(cond_run, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")  # a file where a directory should be (root can write anywhere else)

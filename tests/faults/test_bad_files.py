@@ -45,6 +45,7 @@ def model_copy(tmp_path):
     return dst
 
 
+@pytest.mark.bad_input("file")
 def test_a_pickle_posing_as_weights_never_runs(model_copy, tmp_path):
     marker = tmp_path / "pwned"
     (model_copy / "model.safetensors").write_bytes(pickle.dumps({"weights": Exploit(marker)}))
@@ -55,6 +56,7 @@ def test_a_pickle_posing_as_weights_never_runs(model_copy, tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.bad_input("file")
 def test_a_pickled_checkpoint_never_runs(tmp_path):
     marker = tmp_path / "pwned"
     run = tmp_path / "run"
@@ -65,12 +67,14 @@ def test_a_pickled_checkpoint_never_runs(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.bad_input("file")
 def test_truncated_weights_are_named(model_copy, tmp_path):
     w = model_copy / "model.safetensors"
     w.write_bytes(w.read_bytes()[:1000])
     one_line_error(mnistgan("generate", "--model", str(model_copy), "--out", str(tmp_path / "x.png")), str(w))
 
 
+@pytest.mark.bad_input("file")
 def test_config_and_weights_that_do_not_match(model_copy, tmp_path):
     cfg = json.loads((model_copy / "config.json").read_text())
     (model_copy / "config.json").write_text(json.dumps({**cfg, "width": cfg["width"] * 2}))
@@ -78,12 +82,14 @@ def test_config_and_weights_that_do_not_match(model_copy, tmp_path):
                    "weights do not match config.json")
 
 
+@pytest.mark.bad_input("file")
 def test_config_that_is_not_json(model_copy, tmp_path):
     (model_copy / "config.json").write_text("{nope")
     one_line_error(mnistgan("generate", "--model", str(model_copy), "--out", str(tmp_path / "x.png")),
                    str(model_copy / "config.json"))
 
 
+@pytest.mark.bad_input("file")
 def test_malformed_idx_and_wrong_checksum_in_a_data_dir(mnist_cache, tmp_path):
     d = tmp_path / "raw"
     shutil.copytree(mnist_cache, d)

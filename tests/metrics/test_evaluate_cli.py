@@ -79,6 +79,7 @@ def test_bundled_models_cards_change_only_on_request(tmp_path):
         assert _card_target(BUNDLED, True)[0] is True or not __import__("os").access(BUNDLED, __import__("os").W_OK)
 
 
+@pytest.mark.bad_input("file")
 @pytest.mark.parametrize("content", [b"not a zip file", None, "wrong-shape", "no-images", "float-images"])
 def test_bad_npz_is_an_error_naming_the_file(tmp_path, content):
     from mnistgan.cli.evaluate import load_samples
@@ -98,6 +99,7 @@ def test_bad_npz_is_an_error_naming_the_file(tmp_path, content):
     assert "\n" not in str(e.value)
 
 
+@pytest.mark.bad_input("file")
 def test_bad_npz_on_the_command_line_is_one_line(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"garbage")
     r = mnistgan("evaluate", "--samples", str(tmp_path / "bad.npz"))
@@ -113,6 +115,7 @@ def test_npz_without_labels_is_scored_as_unconditional(tmp_path):
     assert images.shape == (3, 28, 28) and labels.tolist() == [-1, -1, -1]
 
 
+@pytest.mark.bad_input("cli")
 def test_model_or_samples_but_not_both():
     r = mnistgan("evaluate")
     assert r.returncode == 1 and "either --model or --samples" in r.stderr

@@ -24,6 +24,7 @@ def test_every_preset_builds_and_maps_noise_to_digit_shaped_images(name):
     assert D(x, y if p.conditional else None).shape == expected
 
 
+@pytest.mark.bad_input("cli")
 def test_unknown_preset_is_a_clear_error():
     with pytest.raises(MnistganError, match="unknown preset 'nope'; choose one of: mlp-gan"):
         get_preset("nope")
