@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader, Dataset
 from mnistgan.config import resolve
 from mnistgan.data import DeviceBatches, load_mnist
 from mnistgan.losses import make_objective
-from mnistgan.models import NUM_CLASSES, Generator, discriminator_for, get_preset
+from mnistgan.models import discriminator_for, generator_for, get_preset
 from mnistgan.training import Trainer
 
 
@@ -70,9 +70,8 @@ class ReferenceLoop:
     def __init__(self, preset_name: str, batch_size: int = 128):
         cfg = resolve(preset_name)
         p = get_preset(preset_name)
-        classes = NUM_CLASSES if p.conditional else 0
         self.cfg, self.conditional = cfg, p.conditional
-        self.G = Generator(p.arch, cfg.latent_dim, classes, cfg.g_width)
+        self.G = generator_for(p, cfg.latent_dim, cfg.g_width)
         self.D = NotebookDiscriminator() if preset_name == "mlp-gan" else discriminator_for(p, cfg.d_width)
         self.obj = make_objective(p.objective, cfg.label_smoothing)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))

@@ -8,7 +8,7 @@ import torch
 
 from mnistgan import checkpoint
 from mnistgan.config import resolve
-from mnistgan.errors import ModelFileError, TrainingDiverged
+from mnistgan.errors import Interrupted, ModelFileError, TrainingDiverged
 from mnistgan.models import PRESETS
 from mnistgan.sampling import Sampler
 from mnistgan.session import build_trainer
@@ -69,6 +69,28 @@ def test_resume_across_an_epoch_boundary_equals_an_uninterrupted_run(tmp_path):
     for k, v in final_weights(full).items():
         assert torch.equal(v, final_weights(resumed)[k]), k
     assert sorted(p.name for p in (tmp_path / "part" / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+
+
+def test_linear_lr_decay_falls_to_zero_and_resumes_exactly(tmp_path):
+    small = dict(train_subset=640, batch_size=64, epochs=1, lr_decay="linear")  # 10 steps
+    full, _ = train(tmp_path / "full", "dcgan", **small)
+    for opt, lr in ((full.opt_g, full.cfg.lr_g), (full.opt_d, full.cfg.lr_d)):
+        assert opt.param_groups[0]["lr"] == pytest.approx(lr / 10)  # the 10th step ran at lr * (1 - 9/10)
+    part = build_trainer("dcgan", None, {**TINY, **small}, tmp_path / "part", None, log=lambda m: None, progress=False)
+    step = part.train_step
+
+    def stop_after_four(*args):  # as Ctrl-C would, mid-run: same planned length, so the same schedule
+        out = step(*args)
+        part._stop_requested = part.d_steps == 4
+        return out
+
+    part.train_step = stop_after_four
+    with pytest.raises(Interrupted):
+        part.fit()
+    resumed, _ = train(tmp_path / "part", None, resume=True)
+    assert resumed.step == full.step == 10
+    for k, v in final_weights(full).items():
+        assert torch.equal(v, final_weights(resumed)[k]), k
 
 
 def test_checkpoint_round_trip_restores_everything(tmp_path):

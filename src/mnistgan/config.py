@@ -30,6 +30,7 @@ class TrainConfig:
     label_smoothing: float = 1.0  # real label for BCE; 0.9 is one-sided smoothing
     aux_weight: float = 1.0  # weight of the auxiliary classifier loss (conditional DCGAN discriminators)
     ema_decay: float = 0.999
+    lr_decay: str = "none"  # none | linear: both learning rates fall linearly to zero over the run
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
@@ -69,6 +70,8 @@ class TrainConfig:
             raise MnistganError(f"--label-smoothing must be in (0, 1], got {self.label_smoothing}")
         if self.eval_every < 0 or self.gp_weight < 0 or self.aux_weight < 0:
             raise MnistganError("--eval-every, --gp-weight and --aux-weight cannot be negative")
+        if self.lr_decay not in ("none", "linear"):
+            raise MnistganError(f"--lr-decay must be none or linear, not {self.lr_decay!r}")
         if self.cuda_graphs not in ("auto", "on", "off"):
             raise MnistganError(f"--cuda-graphs must be auto, on or off, not {self.cuda_graphs!r}")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):

@@ -37,7 +37,8 @@ def load_generator(model_dir: Path) -> Generator:
             raise ModelFileError(f"{p}: missing (a model folder holds config.json and model.safetensors)")
     try:
         config = json.loads(config_path.read_text())
-        G = Generator(**{k: config[k] for k in ("arch", "latent_dim", "num_classes", "width")})
+        G = Generator(**{k: config[k] for k in ("arch", "latent_dim", "num_classes", "width")},
+                      label_norm=config.get("label_norm", False))  # absent from models made before it existed
     except (ValueError, KeyError, TypeError) as e:
         raise ModelFileError(f"{config_path}: not a valid mnistgan model config ({e})") from None
     try:

@@ -28,7 +28,7 @@ from mnistgan.devices import autocast, describe, pick_device, pick_precision
 from mnistgan.errors import Interrupted, ModelFileError, TrainingDiverged
 from mnistgan.grids import save_grid
 from mnistgan.losses import gradient_penalty, make_objective
-from mnistgan.models import NUM_CLASSES, Generator, discriminator_for, get_preset
+from mnistgan.models import discriminator_for, generator_for, get_preset
 from mnistgan.runlog import RunLog
 
 SAMPLES_PER_ROW = 10
@@ -43,8 +43,7 @@ class Trainer:
         self.device = pick_device(cfg.device)
         self.precision = pick_precision(cfg.precision, self.device)
         rng.seed_everything(cfg.seed)
-        num_classes = NUM_CLASSES if self.preset.conditional else 0
-        self.G = Generator(self.preset.arch, cfg.latent_dim, num_classes, cfg.g_width).to(self.device)
+        self.G = generator_for(self.preset, cfg.latent_dim, cfg.g_width).to(self.device)
         self.D = discriminator_for(self.preset, cfg.d_width).to(self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         betas = (cfg.beta1, cfg.beta2)
@@ -65,6 +64,7 @@ class Trainer:
         self.fixed_z = torch.randn(SAMPLES_PER_ROW * 10, cfg.latent_dim, generator=g).to(self.device)
         self.fixed_labels = torch.arange(10).repeat_interleave(SAMPLES_PER_ROW).to(self.device)
         self.step = 0  # generator steps so far
+        self.total_d_steps = 0  # the run's planned D steps, set by fit(); what --lr-decay counts down
         self.d_steps = 0
         self.epoch = 0  # completed epochs
         self.step_in_epoch = 0  # D steps into the current epoch (for mid-epoch resume)
@@ -85,6 +85,8 @@ class Trainer:
     def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor] | None:
         """One D step, plus a G step every `n_critic` D steps. Returns device tensors (no sync)."""
         g_step = (self.d_steps + 1) % self.cfg.n_critic == 0
+        if self.cfg.lr_decay == "linear" and self.total_d_steps:
+            self._set_learning_rates(1 - self.d_steps / self.total_d_steps)
         if self.graphs is not None:
             stats = self.graphs.run(real, labels, g_step)
         else:
@@ -94,6 +96,12 @@ class Trainer:
             return None
         self.step += 1
         return stats
+
+    def _set_learning_rates(self, fraction: float) -> None:
+        """Scale both learning rates; computed from the step count, so a resumed run gets the same ones."""
+        for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * fraction
 
     def step_body(self, real: torch.Tensor, labels: torch.Tensor, g_step: bool) -> dict[str, torch.Tensor]:
         """The arithmetic of one step, free of Python-side state so a CUDA graph can capture it."""
@@ -183,6 +191,7 @@ class Trainer:
         batches = DeviceBatches(train, cfg.batch_size, self.data_gen, self.rank, self.world_size)
         total_d_steps = cfg.epochs * batches.steps_per_epoch
         total_g = total_d_steps // cfg.n_critic if cfg.max_steps is None else min(cfg.max_steps, total_d_steps // cfg.n_critic)
+        self.total_d_steps = total_g * cfg.n_critic
         self.runlog.write_run_config(cfg, extra={"device": str(self.device), "hardware": describe(self.device),
                                                  "precision": self.precision})
         self.log(f"training {cfg.preset} on {describe(self.device)} ({self.precision}), "

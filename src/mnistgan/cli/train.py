@@ -68,15 +68,14 @@ def presets() -> None:
     """List the model presets with their parameter counts and training defaults."""
     from rich.table import Table
 
-    from mnistgan.models import DEFAULT_PRESET, NUM_CLASSES, PRESETS, Generator, discriminator_for, count_parameters
+    from mnistgan.models import DEFAULT_PRESET, PRESETS, count_parameters, discriminator_for, generator_for
 
     table = Table(title=f"Presets (default: {DEFAULT_PRESET})")
     for col in ("preset", "objective", "conditional", "G params", "D params", "defaults", "description"):
         table.add_column(col)
     for p in PRESETS.values():
         d = p.defaults
-        classes = NUM_CLASSES if p.conditional else 0
-        g = count_parameters(Generator(p.arch, d["latent_dim"], classes, d["g_width"]))
+        g = count_parameters(generator_for(p, d["latent_dim"], d["g_width"]))
         dd = count_parameters(discriminator_for(p, d["d_width"]))
         defaults = ", ".join(f"{k}={v}" for k, v in d.items() if k not in ("g_width", "d_width"))
         table.add_row(p.name, p.objective, "yes" if p.conditional else "no", f"{g:,}", f"{dd:,}", defaults, p.description)

@@ -16,7 +16,7 @@ from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
 from mnistgan.errors import MnistganError
-from mnistgan.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from mnistgan.models.dcgan import DCGANDiscriminator, DCGANGenerator, LabelNormDCGANGenerator
 from mnistgan.models.mlp import MLPDiscriminator, MLPGenerator
 
 NUM_CLASSES = 10
@@ -30,12 +30,16 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="mnistgan", tags=[
     config.json and `from_pretrained` reads back (huggingface_hub's convention).
     """
 
-    def __init__(self, arch: str = "dcgan", latent_dim: int = 100, num_classes: int = 0, width: int = 64):
+    def __init__(self, arch: str = "dcgan", latent_dim: int = 100, num_classes: int = 0, width: int = 64,
+                 label_norm: bool = False):
         super().__init__()
         if arch not in ARCHS:
             raise MnistganError(f"unknown architecture {arch!r}; known: {', '.join(ARCHS)}")
+        if label_norm and (arch != "dcgan" or not num_classes):
+            raise MnistganError("label_norm needs a conditional dcgan generator")
         self.arch, self.latent_dim, self.num_classes, self.width = arch, latent_dim, num_classes, width
-        cls = MLPGenerator if arch == "mlp" else DCGANGenerator
+        self.label_norm = label_norm
+        cls = MLPGenerator if arch == "mlp" else LabelNormDCGANGenerator if label_norm else DCGANGenerator
         self.net = cls(latent_dim=latent_dim, num_classes=num_classes, width=width)
 
     @property
@@ -63,6 +67,8 @@ class Preset:
     d_norm: str = "batch"
     # D sees each batch's diversity: conditional generators otherwise tend to draw one digit per class.
     minibatch_std: bool = False
+    # G: the digit modulates every BatchNorm (LabelNorm), not only the input.
+    label_norm: bool = False
     # Training defaults of the recipe: any TrainConfig field.
     defaults: dict[str, Any] = field(default_factory=dict)
 
@@ -111,6 +117,11 @@ PRESETS: dict[str, Preset] = {
     ]
 }
 DEFAULT_PRESET = "cdcgan"  # the best conditional recipe by FID and accuracy on a CPU budget
+
+
+def generator_for(preset: Preset, latent_dim: int, width: int) -> Generator:
+    return Generator(preset.arch, latent_dim, NUM_CLASSES if preset.conditional else 0, width,
+                     label_norm=preset.label_norm)
 
 
 def discriminator_for(preset: Preset, width: int) -> nn.Module:

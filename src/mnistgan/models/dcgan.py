@@ -57,6 +57,55 @@ class DCGANGenerator(nn.Module):
         return self.upsample(h)
 
 
+class LabelNorm(nn.Module):
+    """BatchNorm whose scale and shift are picked by the digit (conditional BatchNorm,
+    de Vries et al. 2017, as in SN-GAN and BigGAN generators).
+
+    The label code is one-hot, or a blend of two digits' codes when interpolating, so the
+    per-digit scale and shift are linear maps of it. They start at zero: plain BatchNorm.
+    """
+
+    def __init__(self, features: int, num_classes: int, norm: type[nn.Module]):
+        super().__init__()
+        self.norm = norm(features, affine=False)
+        self.scale = nn.Linear(num_classes, features, bias=False)
+        self.shift = nn.Linear(num_classes, features, bias=False)
+        nn.init.zeros_(self.scale.weight)
+        nn.init.zeros_(self.shift.weight)
+
+    def forward(self, h: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        shape = (-1, h.shape[1]) + (1,) * (h.dim() - 2)  # broadcast over any spatial dims
+        return self.norm(h) * (1 + self.scale(code)).view(shape) + self.shift(code).view(shape)
+
+
+class LabelNormDCGANGenerator(nn.Module):
+    """The conditional DCGAN generator with the digit in every layer, not only beside z.
+
+    Same layers as `DCGANGenerator`; each BatchNorm is a `LabelNorm`. With the label
+    only at the input, G learned to draw the digit asked for slowly (86% after four
+    epochs on a CPU); modulating every layer makes the label hard to ignore.
+    """
+
+    def __init__(self, latent_dim: int = 100, num_classes: int = 10, width: int = 64):
+        super().__init__()
+        self.width = width
+        self.embed = OneHot(num_classes)
+        self.project = nn.Linear(latent_dim + num_classes, 2 * width * 7 * 7, bias=False)
+        self.norm0 = LabelNorm(2 * width * 7 * 7, num_classes, nn.BatchNorm1d)
+        self.up1 = nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False)  # -> (w, 14, 14)
+        self.norm1 = LabelNorm(width, num_classes, nn.BatchNorm2d)
+        self.up2 = nn.ConvTranspose2d(width, 1, 4, 2, 1)  # -> (1, 28, 28)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.forward_embedded(z, self.embed(labels))
+
+    def forward_embedded(self, z: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        code = code.to(z.dtype)
+        h = F.relu(self.norm0(self.project(torch.cat([z, code], 1)), code))  # (B, 2w*49)
+        h = F.relu(self.norm1(self.up1(h.view(-1, 2 * self.width, 7, 7)), code))  # (B, w, 14, 14)
+        return torch.tanh(self.up2(h))
+
+
 class MinibatchStd(nn.Module):
     """Append the features' standard deviation over groups of `group` samples as one channel.
 
