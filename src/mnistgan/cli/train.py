@@ -23,6 +23,7 @@ def train(
     lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate of both G and D."),
     lr_g: Optional[float] = typer.Option(None, "--lr-g", help="Generator learning rate (overrides --lr)."),
     lr_d: Optional[float] = typer.Option(None, "--lr-d", help="Discriminator learning rate (overrides --lr)."),
+    lr_decay: Optional[str] = typer.Option(None, "--lr-decay", help="none or linear: both learning rates fall linearly to zero over the run."),
     beta1: Optional[float] = typer.Option(None, "--beta1"),
     beta2: Optional[float] = typer.Option(None, "--beta2"),
     latent_dim: Optional[int] = typer.Option(None, "--latent-dim"),
@@ -54,7 +55,7 @@ def train(
                      beta1=beta1, beta2=beta2, latent_dim=latent_dim, seed=seed, device=device, precision=precision,
                      checkpoint_every=checkpoint_every, sample_every=sample_every, eval_every=eval_every,
                      log_every=log_every, data_dir=str(data_dir) if data_dir else None, g_width=g_width, d_width=d_width,
-                     train_subset=train_subset, cuda_graphs=cuda_graphs)
+                     train_subset=train_subset, cuda_graphs=cuda_graphs, lr_decay=lr_decay)
     start = time.perf_counter()
     model_dir = run_training(preset, config, overrides, out, resume, log=log, progress=not no_progress)
     if not distributed.is_rank_zero():
