@@ -67,8 +67,8 @@ class NotebookDiscriminator(nn.Module):
 
 
 class ReferenceLoop:
-    def __init__(self, preset_name: str, batch_size: int = 128):
-        cfg = resolve(preset_name)
+    def __init__(self, preset_name: str):
+        cfg = resolve(preset_name)  # the recipe's batch size: 128 for mlp-gan, as in the notebook
         p = get_preset(preset_name)
         self.cfg, self.conditional = cfg, p.conditional
         self.G = generator_for(p, cfg.latent_dim, cfg.g_width)
@@ -78,7 +78,7 @@ class ReferenceLoop:
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
         train = load_mnist("train")
         ds = PerSampleMNIST(train.images.numpy(), train.labels.numpy())
-        self.loader = DataLoader(ds, batch_size=batch_size, shuffle=True, drop_last=True)
+        self.loader = DataLoader(ds, batch_size=cfg.batch_size, shuffle=True, drop_last=True)
         self.it = iter(self.loader)
 
     def batch(self):
@@ -190,7 +190,7 @@ def main() -> None:
             ref_rates.append(timed(ref, args.steps, lambda: None))
             our_rates.append(timed(ours, args.steps, sync))
         r, o = statistics.median(ref_rates), statistics.median(our_rates)
-        print(f"{name:9s} reference (DataLoader, fp32, batch 128): {r:8,.0f} img/s | "
+        print(f"{name:9s} reference (DataLoader, fp32, batch {ref.cfg.batch_size}): {r:8,.0f} img/s | "
               f"mnistgan ({ours.trainer.precision}, batch {ours.trainer.cfg.batch_size}): {o:8,.0f} img/s | "
               f"ratio {o / r:5.2f}x")
         if name == "mlp-gan":

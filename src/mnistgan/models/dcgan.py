@@ -121,7 +121,7 @@ class MinibatchStd(nn.Module):
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         B, C, H, W = h.shape
         g = self.group if B % self.group == 0 else 1
-        x = h.float().view(B // g, g, C * H * W)
+        x = h.float().reshape(B // g, g, C * H * W)
         # Written out rather than Tensor.std(1): on a CPU that strided reduction took a third of a cdcgan step.
         std = ((x - x.mean(1, keepdim=True)).square().mean(1) + 1e-8).sqrt()  # (B/g, C*H*W); ~0 when g == 1
         stat = std.mean(1).to(h.dtype)[:, None, None, None]  # (B/g, 1, 1, 1)
