@@ -8,6 +8,7 @@ objective; they run interleaved in one process so machine noise hits both.
 
     .venv/bin/python benchmarks/throughput.py                 # mlp-gan, dcgan, hinge-sn on CPU
     .venv/bin/python benchmarks/throughput.py --presets mlp-gan --steps 100 --rounds 5
+    .venv/bin/python benchmarks/throughput.py --presets mlp-gan --profile      # plus the op profile
 
 Prints images/s of each, the ratio, and achieved GFLOP/s of the mlp-gan step
 against this machine's measured matmul peak (fp32 and bf16).
@@ -169,6 +170,16 @@ def mlp_gan_flops_per_image(reference: bool) -> float:
     return 2 * macs
 
 
+def print_profile(loop, steps: int) -> None:
+    """Where a step's time goes, op by op: what to optimize next."""
+    from torch.profiler import profile
+
+    with profile() as prof:
+        for _ in range(steps):
+            loop.step()
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--presets", nargs="+", default=["mlp-gan", "dcgan", "hinge-sn"])
@@ -176,6 +187,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="interleaved windows per side")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--precision", default="auto")
+    ap.add_argument("--profile", action="store_true", help="also print torch.profiler's op table of mnistgan's steps")
     args = ap.parse_args()
     sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
@@ -193,6 +205,8 @@ def main() -> None:
         print(f"{name:9s} reference (DataLoader, fp32, batch {ref.cfg.batch_size}): {r:8,.0f} img/s | "
               f"mnistgan ({ours.trainer.precision}, batch {ours.trainer.cfg.batch_size}): {o:8,.0f} img/s | "
               f"ratio {o / r:5.2f}x")
+        if args.profile:
+            print_profile(ours, args.steps)
         if name == "mlp-gan":
             fr, fo = mlp_gan_flops_per_image(reference=True), mlp_gan_flops_per_image(reference=False)
             print(f"          matmul work per image: reference {fr / 1e6:.1f} MFLOP, mnistgan {fo / 1e6:.1f} MFLOP; "
