@@ -30,8 +30,8 @@ def _invoke(*args: str) -> None:
 def run(
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory. Default: runs/main-<timestamp>."),
     preset: str = typer.Option(DEFAULT_PRESET, "--preset", help="What to train (default: the default conditional preset)."),
-    # 5 epochs of cdcgan: FID 0.48 and 98.5% conditional accuracy after 2.7 min of training on a 2-core CPU
-    # (runs/bundle-cdcgan3, epoch 5); past the reference recipe's 40-epoch FID by epoch 3 (time_to_quality.py).
+    # 5 epochs of cdcgan: FID 0.32 and 99.1% conditional accuracy after ~3 min of training on a 2-core CPU,
+    # past the reference recipe's 40-epoch FID at epoch 2 (benchmarks/time_to_quality.py).
     epochs: int = typer.Option(5, "--epochs", min=1, help="Epochs of training."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop training after this many steps (a smoke test)."),
     num: int = typer.Option(10_000, "--num", min=100, help="Samples for the final evaluation."),
