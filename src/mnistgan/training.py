@@ -162,16 +162,16 @@ class Trainer:
         """G_ema <- lerp(G_ema, G, 1 - decay).
 
         The decay ramps up as (1 + t) / (10 + t) so early samples are not
-        dominated by the random init; `ema_t` counts generator steps on the device.
+        dominated by the random init; under a CUDA graph `ema_t` counts generator steps on the device.
         Under a CUDA graph the decay must stay a device tensor; elsewhere a Python
         float lets one fused lerp pass do the update (three passes cost 8% of a CPU step).
         """
-        self.ema_t += 1
         if self.graphs is None:
-            t = self.step + 1  # ema_t without a device sync: step counts G steps before this one
+            t = self.step + 1  # G steps including this one, known on the host: no device tensor needed
             decay = min((1 + t) / (10 + t), self.cfg.ema_decay)
             torch._foreach_lerp_(self._ema_params, self._g_params, 1 - decay)
         else:
+            self.ema_t += 1
             decay = torch.clamp((1 + self.ema_t) / (10 + self.ema_t), max=self.cfg.ema_decay)
             # sub/mul/add rather than _foreach_lerp_, whose tensor-weight form syncs (not capturable).
             step = torch._foreach_sub(self._g_params, self._ema_params)
