@@ -13,6 +13,7 @@ The bundled models `cdcgan` (conditional) and `dcgan` (unconditional) stand in f
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -114,7 +115,7 @@ READ_ONLY_OUTS = [
     (["grid", "--model", COND, "--out", "{ro}/a.png"], "output directory {ro} is not writable"),
     (["report", "{run}", "--out", "{ro}/r.html"], "output directory {ro} is not writable"),
     (["evaluate", "--model", COND, "--json", "{ro}/m.json"], "output directory {ro} is not writable"),
-    (["models", "add", BUNDLED_DIR, "--name", "mine"], "cannot create registry folder"),  # MNISTGAN_HOME is {ro}
+    (["models", "add", "{model}", "--name", "mine"], "cannot create registry folder"),  # MNISTGAN_HOME is {ro}
     (["serve", "--votes-db", "{ro}/votes.sqlite"], "cannot open the vote database"),
 ]
 
@@ -190,9 +191,12 @@ def read_only_results():
         for d in (ro, rw, run, home):
             d.mkdir()
         (run / "config.json").write_text(json.dumps({"config": {"preset": "cdcgan"}}))
+        # A copy the unprivileged user may read: the checkout itself can sit in a 0700 directory
+        # (mktemp -d), where the CLI's readability check (access(2), blind to capabilities) says no.
+        shutil.copytree(BUNDLED_DIR, root / "model")
         unprivileged.give(root)
         unprivileged.read_only(ro)
-        places = {"ro": str(ro), "run": str(run)}
+        places = {"ro": str(ro), "run": str(run), "model": str(root / "model")}
         control = ["generate", "--model", COND, "--num", "1", "--out", str(rw / "ok.png")]
         argvs = [control] + [[fill(a, places) for a in args] for args, _ in READ_ONLY_OUTS]
         env = unprivileged.environment(home, MNISTGAN_HOME=str(ro))
