@@ -77,14 +77,14 @@ def test_linear_lr_decay_falls_to_zero_and_resumes_exactly(tmp_path):
     for opt, lr in ((full.opt_g, full.cfg.lr_g), (full.opt_d, full.cfg.lr_d)):
         assert opt.param_groups[0]["lr"] == pytest.approx(lr / 10)  # the 10th step ran at lr * (1 - 9/10)
     part = build_trainer("dcgan", None, {**TINY, **small}, tmp_path / "part", None, log=lambda m: None, progress=False)
-    step = part.train_step
+    step = part.train_batch
 
     def stop_after_four(*args):  # as Ctrl-C would, mid-run: same planned length, so the same schedule
         out = step(*args)
         part._stop_requested = part.d_steps == 4
         return out
 
-    part.train_step = stop_after_four
+    part.train_batch = stop_after_four
     with pytest.raises(Interrupted):
         part.fit()
     resumed, _ = train(tmp_path / "part", None, resume=True)

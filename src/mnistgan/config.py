@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from mnistgan.devices import PRECISIONS
 from mnistgan.errors import MnistganError
 from mnistgan.models import DEFAULT_PRESET, get_preset
 
@@ -33,8 +34,8 @@ class TrainConfig:
     lr_decay: str = "none"  # none | linear: both learning rates fall linearly to zero over the run
     seed: int = 0
     device: str = "auto"
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16
-    cuda_graphs: str = "auto"  # auto (on for CUDA with bf16/fp32) | on | off
+    precision: str = "auto"  # auto | fp32 | tf32 | bf16 | fp16
+    cuda_graphs: str = "auto"  # auto (on for CUDA, except with fp16) | on | off
     checkpoint_every: int = 1  # epochs
     sample_every: int = 1  # epochs
     eval_every: int = 0  # epochs; 0 = only at the end
@@ -74,8 +75,8 @@ class TrainConfig:
             raise MnistganError(f"--lr-decay must be none or linear, not {self.lr_decay!r}")
         if self.cuda_graphs not in ("auto", "on", "off"):
             raise MnistganError(f"--cuda-graphs must be auto, on or off, not {self.cuda_graphs!r}")
-        if self.precision not in ("auto", "fp32", "bf16", "fp16"):
-            raise MnistganError(f"--precision must be auto, fp32, bf16 or fp16, not {self.precision!r}")
+        if self.precision not in PRECISIONS:
+            raise MnistganError(f"--precision must be auto, fp32, tf32, bf16 or fp16, not {self.precision!r}")
         return self
 
 

@@ -315,7 +315,12 @@ class DeviceBatches:
             raise DataError(f"batch size {batch_size} x {world_size} ranks exceeds the {len(data)} training images")
 
     def epoch(self, skip_steps: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Yield (images in [-1,1] (B,1,28,28), labels (B,)) for one epoch.
+        """Yield (images in [-1,1] (B,1,28,28), labels (B,)) for one epoch."""
+        for idx in self.epoch_indices(skip_steps):
+            yield self.gather(idx)
+
+    def epoch_indices(self, skip_steps: int = 0) -> Iterator[torch.Tensor]:
+        """Yield each batch's indices (B,) into the dataset, on its device, for one epoch.
 
         The permutation is drawn on the CPU generator (same numbers on every
         device and rank); each rank takes its own slice of each global batch.
@@ -325,5 +330,8 @@ class DeviceBatches:
         global_batch = self.batch_size * self.world_size
         for step in range(skip_steps, self.steps_per_epoch):
             start = step * global_batch + self.rank * self.batch_size
-            idx = perm[start : start + self.batch_size]
-            yield to_unit_range(self.images[idx]), self.labels[idx]
+            yield perm[start : start + self.batch_size]
+
+    def gather(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The batch at `idx`: (images in [-1,1] (B,1,28,28), labels (B,))."""
+        return to_unit_range(self.images[idx]), self.labels[idx]

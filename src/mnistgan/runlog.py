@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import platform
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from mnistgan.fileio import atomic_write_text
@@ -45,6 +47,7 @@ def read_metrics(run_dir: Path) -> list[dict]:
 class RunLog:
     def __init__(self, run_dir: Path, enabled: bool = True):
         self.run_dir, self.enabled = Path(run_dir), enabled
+        self._last_plot = -math.inf
 
     @staticmethod
     def command_line() -> str:
@@ -64,9 +67,14 @@ class RunLog:
         with open(self.run_dir / "metrics.jsonl", "a") as f:
             f.write(json.dumps(record) + "\n")
 
-    def plot(self) -> None:
+    def plot(self, at_most_every_s: float = 0.0) -> None:
+        """Redraw losses.png; skipped if the last redraw is less than `at_most_every_s` ago."""
         if not self.enabled:
             return
+        now = time.monotonic()
+        if now - self._last_plot < at_most_every_s:
+            return
+        self._last_plot = now
         from mnistgan.plots import plot_training_curves
 
         records = read_metrics(self.run_dir)

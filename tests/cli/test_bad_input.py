@@ -39,6 +39,8 @@ BAD_INPUTS = [
     (["train", "--resume", "{tmp}/nowhere"], "no checkpoints to resume from"),
     (["train", "--config", "{tmp}/nope.json"], "no such config file"),
     (["train", "--digit", "3"], "No such option: --digit"),  # train has no digits to choose
+    (["train", "--precision", "fp8"], "--precision must be auto, fp32, tf32, bf16 or fp16, not 'fp8'"),
+    (["train", "--device", "cpu", "--precision", "tf32", "--out", "{tmp}/run"], "--precision tf32 needs a CUDA device"),
     # run (the main job)
     (["run", "--epochs", "-1"], "Invalid value for '--epochs'"),
     (["run", "--preset", "nope", "--out", "{tmp}/main"], "unknown preset 'nope'"),

@@ -29,7 +29,7 @@ def train(
     latent_dim: Optional[int] = typer.Option(None, "--latent-dim"),
     seed: Optional[int] = typer.Option(None, "--seed"),
     device: Optional[str] = typer.Option(None, "--device", help="auto (cuda, mps, cpu), cpu, cuda, cuda:N, mps."),
-    precision: Optional[str] = typer.Option(None, "--precision", help="auto, fp32, bf16 or fp16 (auto: bf16 where the hardware has it)."),
+    precision: Optional[str] = typer.Option(None, "--precision", help="auto, fp32, tf32, bf16 or fp16 (auto: tf32 on NVIDIA GPUs from Ampere on, bf16 on CPUs that have it)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run directory. Default: runs/<preset>-<timestamp>."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue the run in this directory exactly where it stopped."),
     checkpoint_every: Optional[int] = typer.Option(None, "--checkpoint-every", help="Epochs between checkpoints."),

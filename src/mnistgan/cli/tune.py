@@ -30,7 +30,7 @@ def tune(
     d_width: Optional[int] = typer.Option(None, "--d-width", help="Discriminator width (default: the preset's)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Training seed of every trial."),
     device: Optional[str] = typer.Option(None, "--device", help="auto (cuda, mps, cpu), cpu, cuda, cuda:N, mps."),
-    precision: Optional[str] = typer.Option(None, "--precision", help="auto, fp32, bf16 or fp16."),
+    precision: Optional[str] = typer.Option(None, "--precision", help="auto, fp32, tf32, bf16 or fp16."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Directory with the MNIST IDX files."),
 ) -> None:
     """Search a preset's hyperparameters with Optuna; writes the best config as a file for `mnistgan train --config`."""

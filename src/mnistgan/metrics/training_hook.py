@@ -95,7 +95,6 @@ def make_eval_hook(eval_every: int, eval_samples: int):
                 state["best"] = model["fid"]
                 export_model(trainer.G_ema, trainer.run_dir / "best", {**trainer.training_summary(), "metrics": metrics})
         if final:
-            trainer.final_metrics = metrics
-            trainer.runlog.plot()  # earlier evaluations reach losses.png with the next sample grid
+            trainer.final_metrics = metrics  # fit() redraws losses.png after the final hooks
 
     return hook
