@@ -67,16 +67,18 @@ def autocast(device: torch.device, precision: str, cache: bool = True):
     return torch.autocast(device_type=device.type, dtype=dtype, cache_enabled=cache)
 
 
-def use_tf32() -> None:
-    """TensorFloat-32 for CUDA's fp32 matmuls and convolutions. torch's switches are process-wide,
-    and backward passes run outside any context a step could set, so this is set once, globally."""
+def use_tf32(enabled: bool) -> None:
+    """TensorFloat-32 (on) or IEEE fp32 (off) for CUDA's fp32 matmuls and convolutions.
+
+    torch's switches are process-wide and backward passes run outside any context a step could
+    set, so a CUDA trainer sets them once, for its precision: `fp32` is then IEEE fp32 in
+    convolutions too (torch's default lets cuDNN use TF32 there), and the last trainer built wins.
+    """
     cudnn_conv = getattr(torch.backends.cudnn, "conv", None)
     if cudnn_conv is not None and hasattr(cudnn_conv, "fp32_precision"):  # torch >= 2.9: mixing APIs raises
-        torch.backends.cuda.matmul.fp32_precision = "tf32"
-        cudnn_conv.fp32_precision = "tf32"
+        torch.backends.cuda.matmul.fp32_precision = cudnn_conv.fp32_precision = "tf32" if enabled else "ieee"
     else:
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = enabled
 
 
 def describe(device: torch.device) -> str:

@@ -45,8 +45,8 @@ class Trainer:
         self.preset = get_preset(cfg.preset)
         self.device = pick_device(cfg.device)
         self.precision = pick_precision(cfg.precision, self.device)
-        if self.precision == "tf32":
-            use_tf32()
+        if self.device.type == "cuda":
+            use_tf32(self.precision == "tf32")
         rng.seed_everything(cfg.seed)
         self.G = generator_for(self.preset, cfg.latent_dim, cfg.g_width).to(self.device)
         self.D = discriminator_for(self.preset, cfg.d_width).to(self.device)
