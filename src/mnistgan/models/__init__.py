@@ -84,9 +84,11 @@ PRESETS: dict[str, Preset] = {
     p.name: p
     for p in [
         Preset(
-            "mlp-gan", "The classic MLP GAN (BCE, Adam 2e-4, batch 128), as widely published.",
+            "mlp-gan", "The classic MLP GAN (BCE, Adam 2e-4), as widely published, at batch 512 (published: 128).",
             arch="mlp", objective="bce", conditional=False,
-            defaults=dict(epochs=200, batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+            # Batch 512, not the published 128: about 1.5x the images/s on a CPU, and a lower FID after
+            # the same 200 epochs on an H100 (0.52 against 0.95; README). --batch-size 128 is the original.
+            defaults=dict(epochs=200, batch_size=512, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
                           latent_dim=100, g_width=256, d_width=256),
         ),
         Preset(
