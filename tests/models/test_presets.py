@@ -91,7 +91,7 @@ def test_fast_dropout_keeps_the_expected_fraction_and_the_mean():
     assert abs(out.mean().item() - 1.0) < 0.01  # kept units are scaled by 1 / keep probability
     out.sum().backward()
     assert torch.equal(x.grad, out.detach())  # the gradient passes exactly where the unit was kept, scaled alike
-    # Each 64-bit draw feeds four neighbours: none of the four positions is biased (100k draws each, 5 sigma ~0.007).
-    kept_by_lane = (out.detach() > 0).reshape(-1, 4).float().mean(0)
-    assert abs(kept_by_lane - 0.7).max() < 0.01, kept_by_lane
+    # Each 64-bit draw feeds eight neighbours: none of the eight positions is biased (50k draws each, 5 sigma ~0.01).
+    kept_by_lane = (out.detach() > 0).reshape(-1, 8).float().mean(0)
+    assert abs(kept_by_lane - 0.7).max() < 0.012, kept_by_lane
     assert torch.equal(FastDropout(0.3).eval()(x), x)
