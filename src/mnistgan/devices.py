@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import platform
 
@@ -79,6 +80,25 @@ def use_tf32(enabled: bool) -> None:
         torch.backends.cuda.matmul.fp32_precision = cudnn_conv.fp32_precision = "tf32" if enabled else "ieee"
     else:
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = enabled
+
+
+def keep_freed_memory() -> None:
+    """Let glibc serve tensors up to 32 MB from its heap and keep freed memory for reuse.
+
+    By default every buffer over 128 KB is mapped fresh from the OS and unmapped when freed,
+    so each large op of a CPU training step first faults in zeroed pages: an mlp-gan step at
+    batch 512 ran about 25% faster without that. The cost is that the process keeps its peak
+    memory. Process-wide, and a no-op where the C library is not glibc.
+    """
+    if platform.system() != "Linux":
+        return
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
+    mallopt(m_mmap_threshold, 32 << 20)  # glibc's largest allowed value
+    mallopt(m_trim_threshold, 1 << 30)
 
 
 def describe(device: torch.device) -> str:

@@ -24,7 +24,7 @@ from mnistgan import checkpoint, rng
 from mnistgan.config import TrainConfig
 from mnistgan.cuda_graphs import GraphedSteps, as_given, cuda_graphs_wanted
 from mnistgan.data import MNIST, DeviceBatches, load_mnist, to_uint8
-from mnistgan.devices import autocast, describe, pick_device, pick_precision, use_tf32
+from mnistgan.devices import autocast, describe, keep_freed_memory, pick_device, pick_precision, use_tf32
 from mnistgan.errors import Interrupted, ModelFileError, TrainingDiverged
 from mnistgan.grids import save_grid
 from mnistgan.losses import gradient_penalty, make_objective
@@ -47,6 +47,8 @@ class Trainer:
         self.precision = pick_precision(cfg.precision, self.device)
         if self.device.type == "cuda":
             use_tf32(self.precision == "tf32")
+        if self.device.type == "cpu":
+            keep_freed_memory()
         rng.seed_everything(cfg.seed)
         self.G = generator_for(self.preset, cfg.latent_dim, cfg.g_width).to(self.device)
         self.D = discriminator_for(self.preset, cfg.d_width).to(self.device)
