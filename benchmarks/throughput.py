@@ -4,7 +4,9 @@ The reference is the popular MNIST GAN notebook's loop: a DataLoader over a
 Dataset that converts each image on access (PIL -> float tensor -> normalize),
 batch 128, fp32, separate D passes on real and fake, and a second generator
 forward for the G step. Both sides train the same architecture with the same
-objective; they run interleaved in one process so machine noise hits both.
+objective; they run interleaved in one process so machine noise hits both, and
+under the same memory allocator settings (`devices.keep_freed_memory`, which
+mnistgan's trainer applies; the reference gains from it too).
 
     .venv/bin/python benchmarks/throughput.py                 # mlp-gan, dcgan, hinge-sn on CPU
     .venv/bin/python benchmarks/throughput.py --presets mlp-gan --steps 100 --rounds 5
@@ -29,6 +31,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from mnistgan.config import resolve
+from mnistgan.devices import keep_freed_memory
 from mnistgan.data import DeviceBatches, load_mnist
 from mnistgan.losses import make_objective
 from mnistgan.models import discriminator_for, generator_for, get_preset
@@ -197,6 +200,7 @@ def main() -> None:
     ap.add_argument("--precision", default="auto")
     ap.add_argument("--profile", action="store_true", help="also print torch.profiler's op table of mnistgan's steps")
     args = ap.parse_args()
+    keep_freed_memory()  # before either side allocates: the same allocator for both
     sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
     peak32 = matmul_peak(torch.float32, "cpu")

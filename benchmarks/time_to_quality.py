@@ -8,7 +8,8 @@ with its default settings (the real Trainer.fit: checkpoints and sample grids
 count as training time) and is scored after every epoch. Scoring time is not
 counted as training time on either side; both are scored by the same FID
 (mnistgan's classifier features, `--num` samples against the test set) and
-mnistgan also by conditional accuracy.
+mnistgan also by conditional accuracy. Both sides run under the same memory
+allocator settings (`devices.keep_freed_memory`, which mnistgan's trainer applies).
 
     .venv/bin/python benchmarks/time_to_quality.py                       # 40 reference epochs (~15 min here)
     .venv/bin/python benchmarks/time_to_quality.py --reference-epochs 5
@@ -27,6 +28,7 @@ from pathlib import Path
 import torch
 
 from mnistgan.config import resolve
+from mnistgan.devices import keep_freed_memory
 from mnistgan.data import to_uint8
 from mnistgan.metrics.evaluation import score
 from mnistgan.models import DEFAULT_PRESET, NUM_CLASSES
@@ -102,6 +104,7 @@ def main() -> None:
     ap.add_argument("--target-s", type=float, default=120, help="the issue's time budget for mnistgan")
     ap.add_argument("--num", type=int, default=5000, help="samples per FID")
     args = ap.parse_args()
+    keep_freed_memory()  # before either side allocates: the same allocator for both
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     torch.manual_seed(0)  # the reference's init, shuffling and noise
     print(f"reference recipe (mlp-gan, DataLoader, fp32, batch 128), {args.reference_epochs} epochs:")
