@@ -48,7 +48,7 @@ def _adam(s: Space, beta1: tuple[float, float], beta2: list[float]) -> None:
 
 def mlp_gan(s: Space) -> None:
     _adam(s, (0.0, 0.9), [0.9, 0.99, 0.999])
-    s.choice("batch_size", [32, 64, 128, 256])
+    s.choice("batch_size", [64, 128, 256, 512, 1024])
     s.choice("latent_dim", [50, 100, 128])
     s.float("label_smoothing", 0.8, 1.0, step=0.05)
 
