@@ -139,3 +139,39 @@ def test_config_resolution_order(tmp_path):
     f.write_text(json.dumps({"preset": "dcgan", "lr_g": 0.001, "batch_size": 32}))
     cfg = resolve(None, f, batch_size=16)
     assert (cfg.preset, cfg.lr_g, cfg.batch_size, cfg.label_smoothing) == ("dcgan", 0.001, 16, 0.9)
+
+
+def test_fit_s_indexed_step_trains_what_train_step_trains(tmp_path):
+    # fit() steps through train_batch (indices; on CUDA the gather is captured in the graph);
+    # callers holding tensors use train_step. Same batches, same seed: the same weights.
+    from mnistgan.data import DeviceBatches, load_mnist
+
+    test = load_mnist("test")
+    trained = []
+    for via_indices in (True, False):
+        trainer = build_trainer("mlp-gan", None, {**TINY, "batch_size": 32}, tmp_path / str(via_indices), None,
+                                log=lambda m: None, progress=False)
+        batches = DeviceBatches(test, 32, torch.Generator().manual_seed(0))
+        for _, idx in zip(range(3), batches.epoch_indices()):
+            if via_indices:
+                trainer.train_batch(batches, idx)
+            else:
+                trainer.train_step(*batches.gather(idx))
+        trained.append(final_weights(trainer))
+    assert trained[0].keys() == trained[1].keys()
+    for k in trained[0]:
+        assert torch.equal(trained[0][k], trained[1][k]), k
+
+
+def test_losses_png_is_redrawn_at_most_as_often_as_asked(tmp_path, monkeypatch):
+    from mnistgan import plots
+    from mnistgan.runlog import RunLog
+
+    drawn = []
+    monkeypatch.setattr(plots, "plot_training_curves", lambda records, path: drawn.append(len(records)))
+    log = RunLog(tmp_path)
+    log.append_metrics({"step": 1, "loss_d": 1.0, "loss_g": 1.0})
+    log.plot(at_most_every_s=30)
+    log.plot(at_most_every_s=30)  # within 30 s of the last redraw: skipped
+    log.plot()  # the end of training: always
+    assert drawn == [1, 1]
