@@ -12,47 +12,21 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
-import time
-from pathlib import Path
 
 import torch
 
-from mnistgan.config import resolve
-from mnistgan.data import DeviceBatches, load_mnist
+from mnistgan.data import load_mnist
 from mnistgan.devices import cpu_has_bf16, pick_device, pick_precision, use_tf32
 from mnistgan.models import PRESETS
-from mnistgan.training import Trainer
+
+from throughput import MnistganLoop, timed  # noqa: E402  (same folder)
 
 
-class Steps:
-    """A trainer and an endless stream of its batch indices."""
-
-    def __init__(self, preset: str, device: torch.device, precision: str, train):
-        cfg = resolve(preset, device=str(device), precision=precision)
-        self.trainer = Trainer(cfg, Path(tempfile.mkdtemp()), log=lambda m: None, progress=False)
-        self.batches = DeviceBatches(train, cfg.batch_size, self.trainer.data_gen)
-        self.indices = self.batches.epoch_indices()
-
-    def run(self, steps: int) -> int:
-        # Trainers share torch's process-wide TF32 switch: set it for this one before it runs.
-        if self.trainer.device.type == "cuda":
-            use_tf32(self.trainer.precision == "tf32")
-        for _ in range(steps):
-            idx = next(self.indices, None)
-            if idx is None:
-                self.indices = self.batches.epoch_indices()
-                idx = next(self.indices)
-            self.trainer.train_batch(self.batches, idx)
-        return steps * self.trainer.cfg.batch_size
-
-
-def images_per_s(steps: Steps, n: int, sync) -> float:
-    sync()
-    t0 = time.perf_counter()
-    images = steps.run(n)
-    sync()
-    return images / (time.perf_counter() - t0)
+def images_per_s(loop: MnistganLoop, d_steps: int, sync) -> float:
+    # Trainers share torch's process-wide TF32 switch: set it for this one before it runs.
+    if loop.trainer.device.type == "cuda":
+        use_tf32(loop.trainer.precision == "tf32")
+    return timed(loop, max(1, d_steps // loop.n_critic), sync)
 
 
 def main() -> None:
@@ -73,9 +47,9 @@ def main() -> None:
     print(f"torch {torch.__version__}, {where}; --precision auto picks {auto}")
     train = load_mnist("train").to(device)
     for preset in args.presets:
-        loops = {p: Steps(preset, device, p, train) for p in precisions}
+        loops = {p: MnistganLoop(preset, str(device), p, train) for p in precisions}
         for loop in loops.values():  # warm-up: CUDA graphs are captured after a few eager steps
-            loop.run(10)
+            images_per_s(loop, 10, sync)
         rates: dict[str, list[float]] = {p: [] for p in precisions}
         for _ in range(args.rounds):
             for p, loop in loops.items():

@@ -114,25 +114,24 @@ class ReferenceLoop:
 
 
 class MnistganLoop:
-    def __init__(self, preset_name: str, device: str, precision: str):
+    """mnistgan's trainer stepping as `fit` does (`Trainer.train_batch`), over endless epochs."""
+
+    def __init__(self, preset_name: str, device: str, precision: str, train=None):
         cfg = resolve(preset_name, device=device, precision=precision)
         self.trainer = Trainer(cfg, Path(tempfile.mkdtemp()), log=lambda m: None, progress=False)
-        train = load_mnist("train").to(self.trainer.device)
+        train = train if train is not None else load_mnist("train").to(self.trainer.device)
         self.batches = DeviceBatches(train, cfg.batch_size, self.trainer.data_gen)
-        self.it = self.batches.epoch()
+        self.indices = self.batches.epoch_indices()
         self.n_critic = cfg.n_critic
 
     def step(self):
-        images = 0
         for _ in range(self.n_critic):  # one generator step, like the reference's step
-            try:
-                x, y = next(self.it)
-            except StopIteration:
-                self.it = self.batches.epoch()
-                x, y = next(self.it)
-            self.trainer.train_step(x, y)
-            images += x.shape[0]
-        return images
+            idx = next(self.indices, None)
+            if idx is None:
+                self.indices = self.batches.epoch_indices()
+                idx = next(self.indices)
+            self.trainer.train_batch(self.batches, idx)
+        return self.n_critic * self.batches.batch_size
 
 
 def timed(loop, steps: int, sync) -> float:

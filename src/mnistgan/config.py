@@ -76,7 +76,8 @@ class TrainConfig:
         if self.cuda_graphs not in ("auto", "on", "off"):
             raise MnistganError(f"--cuda-graphs must be auto, on or off, not {self.cuda_graphs!r}")
         if self.precision not in PRECISIONS:
-            raise MnistganError(f"--precision must be auto, fp32, tf32, bf16 or fp16, not {self.precision!r}")
+            choices = ", ".join(PRECISIONS[:-1]) + f" or {PRECISIONS[-1]}"
+            raise MnistganError(f"--precision must be {choices}, not {self.precision!r}")
         return self
 
 

@@ -7,6 +7,8 @@ projection term (D): `D(x, y) = f(h) + <embed(y), h>` (Miyato & Koyama 2018).
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import nn
 
@@ -57,13 +59,18 @@ class FastDropout(nn.Dropout):
         # x's dtype: on a CPU a uint8 comparison and a bool-to-float cast are each ten times slower.
         keep = lanes.clamp(threshold - 1, threshold).sub_(threshold - 1)
         int_type = MASK_BITS[x.dtype]
-        scale_bits = torch.tensor(256 / (256 - threshold), dtype=x.dtype).view(int_type).item()
-        mask = keep.to(int_type).mul_(scale_bits).view(x.dtype).view(x.shape)
+        mask = keep.to(int_type).mul_(_scale_bits(threshold, x.dtype)).view(x.dtype).view(x.shape)
         return x * mask  # one multiply on the autograd graph, so one in backward
 
 
 # Same-width integer types: a float mask is built from its bit pattern.
 MASK_BITS = {torch.bfloat16: torch.int16, torch.float16: torch.int16, torch.float32: torch.int32}
+
+
+@functools.cache
+def _scale_bits(threshold: int, dtype: torch.dtype) -> int:
+    """The bit pattern of the keep scale 256 / (256 - threshold) in `dtype`, as an integer."""
+    return torch.tensor(256 / (256 - threshold), dtype=dtype).view(MASK_BITS[dtype]).item()
 
 
 class MLPDiscriminator(nn.Module):
