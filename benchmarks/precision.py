@@ -17,7 +17,7 @@ import torch
 
 from mnistgan.data import load_mnist
 from mnistgan.devices import cpu_has_bf16, pick_device, pick_precision, use_tf32
-from mnistgan.models import PRESETS
+from mnistgan.presets import PRESETS
 
 from throughput import MnistganLoop, timed  # noqa: E402  (same folder)
 

@@ -33,8 +33,8 @@ from torch.utils.data import DataLoader, Dataset
 from mnistgan.config import resolve
 from mnistgan.devices import keep_freed_memory
 from mnistgan.data import DeviceBatches, load_mnist
-from mnistgan.losses import make_objective
-from mnistgan.models import discriminator_for, generator_for, get_preset
+from mnistgan.objectives import make_objective
+from mnistgan.presets import discriminator_for, generator_for, get_preset
 from mnistgan.training import Trainer
 
 

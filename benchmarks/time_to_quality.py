@@ -31,7 +31,8 @@ from mnistgan.config import resolve
 from mnistgan.devices import keep_freed_memory
 from mnistgan.data import to_uint8
 from mnistgan.metrics.evaluation import score
-from mnistgan.models import DEFAULT_PRESET, NUM_CLASSES
+from mnistgan.nets import NUM_CLASSES
+from mnistgan.presets import DEFAULT_PRESET
 from mnistgan.training import Trainer
 
 from throughput import ReferenceLoop  # noqa: E402  (same folder)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from mnistgan.export import read_info, write_info
+from mnistgan.model_folder import read_info, write_info
 from mnistgan.registry import BUNDLED, parse_name, resolve_model
 from mnistgan.sampling import load_generator
 

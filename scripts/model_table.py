@@ -4,7 +4,7 @@
 """
 
 from mnistgan import registry
-from mnistgan.export import read_info
+from mnistgan.model_folder import read_info
 
 
 def fmt(v, spec):

@@ -36,7 +36,7 @@ def unconditional_model(path: Path) -> Path:
     """A tiny untrained unconditional generator, exported like a real model folder."""
     import torch
 
-    from mnistgan.models import Generator
+    from mnistgan.nets import Generator
 
     torch.manual_seed(0)
     Generator("dcgan", 16, 0, 4).save_pretrained(path)

@@ -48,7 +48,7 @@ def tiny_home() -> Path:
     tiny-cond@1 carries made-up metrics (METRICS) so the pages that show them have something to show.
     """
     from mnistgan import registry
-    from mnistgan.export import read_info, write_info
+    from mnistgan.model_folder import read_info, write_info
 
     root = Path(tempfile.mkdtemp(prefix="mnistgan-serve-tests-"))
     atexit.register(shutil.rmtree, root, True)

@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from mnistgan.losses import Hinge, NonSaturatingBCE, Wasserstein, gradient_penalty
+from mnistgan.objectives import Hinge, NonSaturatingBCE, Wasserstein, gradient_penalty
 
 
 def test_bce_at_zero_logits_is_log2_per_term():

@@ -13,7 +13,7 @@ from PIL import Image
 
 from mnistgan import report
 from mnistgan.cli import main
-from mnistgan.export import read_info, write_info
+from mnistgan.model_folder import read_info, write_info
 from tests.picture_runs import fake_sample_grids, tiny_run
 
 IMG = re.compile(r'<img [^>]*src="([^"]*)"[^>]*width="(\d+)" height="(\d+)"')

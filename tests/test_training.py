@@ -9,7 +9,7 @@ import torch
 from mnistgan import checkpoint
 from mnistgan.config import resolve
 from mnistgan.errors import Interrupted, ModelFileError, TrainingDiverged
-from mnistgan.models import PRESETS
+from mnistgan.presets import PRESETS
 from mnistgan.sampling import Sampler
 from mnistgan.session import build_trainer
 from mnistgan.training import latest_checkpoint

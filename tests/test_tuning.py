@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 from mnistgan import tuning
 from mnistgan.cli import main
 from mnistgan.config import resolve
-from mnistgan.models.search_spaces import Space
+from mnistgan.search_spaces import SEARCH_SPACES, Space
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--epochs-per-trial", "2", "--train-subset", "256", "--eval-samples", "200", "--g-width", "8",
@@ -118,11 +118,11 @@ def test_pruning_hook_reports_each_epoch_and_prunes():
 def test_objective_and_search_spaces():
     assert tuning.objective_value(20.0, None) == 20.0
     assert tuning.objective_value(20.0, 0.9) == pytest.approx(40.0)  # 90% accuracy doubles the FID
-    from mnistgan.models import PRESETS
+    from mnistgan.presets import PRESETS
 
     for preset in PRESETS.values():
         space = Space(optuna.create_study().ask(), fixed={"batch_size": 64})
-        preset.search_space(space)
+        SEARCH_SPACES[preset.name](space)
         assert {"lr_g", "lr_d", "beta1", "beta2"} <= set(space.values) and "batch_size" not in space.values
         resolve(preset.name, **space.values)  # every suggestion is a valid TrainConfig
         # The preset's defaults lie inside its space, so the baseline trial really runs them.
@@ -130,7 +130,7 @@ def test_objective_and_search_spaces():
         study = optuna.create_study()
         study.enqueue_trial(defaults)
         space = Space(study.ask())
-        preset.search_space(space)
+        SEARCH_SPACES[preset.name](space)
         assert space.values == defaults and defaults["lr_g"] == preset.defaults["lr_g"]
     with pytest.raises(Exception, match="unknown training option"):
         tuning.SweepSettings(preset="dcgan", trials=1, out=Path("x"), fixed={"lr": 1})

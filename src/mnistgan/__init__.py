@@ -10,7 +10,7 @@ def __getattr__(name):
 
         return Sampler
     if name == "Generator":
-        from mnistgan.models import Generator
+        from mnistgan.nets import Generator
 
         return Generator
     raise AttributeError(name)

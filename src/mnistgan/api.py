@@ -31,10 +31,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mnistgan import __version__, registry
 from mnistgan.errors import MnistganError, ModelFileError
-from mnistgan.export import read_info
-from mnistgan.models import NUM_CLASSES
+from mnistgan.model_folder import read_info
+from mnistgan.nets import NUM_CLASSES
 from mnistgan.outputs import npz_bytes, png_bytes
-from mnistgan.sampling import MAX_TRUNCATION, MAX_SEED, Sampler, load_generator
+from mnistgan.nets import load_generator
+from mnistgan.sampling import MAX_TRUNCATION, MAX_SEED, Sampler
 
 MAX_NUM = 1024
 MAX_BODY_BYTES = 64 * 1024

@@ -25,11 +25,12 @@ from fastapi import FastAPI  # noqa: E402
 from mnistgan import registry  # noqa: E402
 from mnistgan.api import ModelService, grid_columns  # noqa: E402
 from mnistgan.errors import MnistganError  # noqa: E402
-from mnistgan.export import read_info  # noqa: E402
+from mnistgan.model_folder import read_info  # noqa: E402
 from mnistgan.fileio import atomic_write_bytes  # noqa: E402
 from mnistgan.grids import grid_image, upscale  # noqa: E402
 from mnistgan.outputs import npz_bytes, png_bytes  # noqa: E402
 from mnistgan.votes import VoteStore  # noqa: E402
+from mnistgan.formatting import fmt  # noqa: E402
 
 DIGITS = ["any"] + [str(d) for d in range(10)]
 MAX_UI_SEED = 2**31 - 1
@@ -230,7 +231,7 @@ def build_ui(models: ModelService, votes: VoteStore, files: FileStore | None = N
         card = _strip_front_matter(card_path.read_text()) if card_path.is_file() else f"# {ref.id}\n(no model card)"
         metrics = info.get("metrics") or {}
         floor = metrics.get("floor") or {}
-        rows = [[k, _fmt(v), _fmt(floor.get(k))] for k, v in (metrics.get("model") or {}).items()]
+        rows = [[k, fmt(v), fmt(floor.get(k))] for k, v in (metrics.get("model") or {}).items()]
         curves = training_curves(ref.path, info)
         notes = [] if rows else ["No quality metrics have been recorded for this model yet."]
         notes += [] if curves else ["The training curves are not available (the run that trained it is not on this machine)."]
@@ -364,12 +365,6 @@ def build_ui(models: ModelService, votes: VoteStore, files: FileStore | None = N
             model_info, m_model, info_out, **on)
     demo.queue(default_concurrency_limit=2, max_size=64)
     return demo
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "n/a" if v is None else str(v)
 
 
 def mount_ui(app: FastAPI, models: ModelService, votes: VoteStore) -> FastAPI:

@@ -10,7 +10,7 @@ from typing import Any
 
 from mnistgan.devices import PRECISIONS
 from mnistgan.errors import MnistganError
-from mnistgan.models import DEFAULT_PRESET, get_preset
+from mnistgan.presets import DEFAULT_PRESET, get_preset
 
 
 @dataclass

@@ -220,7 +220,7 @@ def run_is_conditional(run_dir: str | os.PathLike) -> bool:
     """Whether the run's preset draws chosen digits (its fixed-noise grids then hold a row per digit)."""
     import json
 
-    from mnistgan.models import get_preset
+    from mnistgan.presets import get_preset
 
     try:
         return get_preset(json.loads((Path(run_dir) / "config.json").read_text())["config"]["preset"]).conditional

@@ -112,7 +112,7 @@ def resolve_model(spec: str | os.PathLike) -> tuple[Path, str]:
 def add(run_or_model_dir: str | os.PathLike, name: str) -> ModelRef:
     """Copy a run's exported model into the registry as a new version of `name`."""
     from mnistgan.fileio import writable_dir
-    from mnistgan.sampling import load_generator
+    from mnistgan.nets import load_generator
 
     parse_name(name)
     src, _ = resolve_model(run_or_model_dir) if Path(run_or_model_dir).exists() else (None, None)

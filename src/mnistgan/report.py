@@ -22,6 +22,7 @@ import numpy as np
 from mnistgan.errors import MnistganError
 from mnistgan.fileio import atomic_write_text
 from mnistgan.runlog import read_metrics
+from mnistgan.formatting import fmt
 
 PROGRESS_FRAMES = 30  # the GIF in the report; the collage keeps at most 12 epochs
 NEIGHBOUR_QUERIES = 500  # generated digits searched against the training set
@@ -56,14 +57,8 @@ def picture_bytes(picture, fmt: str = "PNG", **kw) -> bytes:
 
 def table(rows, header: tuple[str, ...] | None = None) -> str:
     head = "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr>" if header else ""
-    body = "".join("<tr>" + "".join(f"<td>{esc(_fmt(c))}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{esc(fmt(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table>{head}{body}</table>"
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "n/a" if v is None else str(v)
 
 
 class Run:
@@ -177,7 +172,7 @@ def section_config(run: Run) -> str:
     env = [("command", cfg.get("command")), ("device", cfg.get("device")), ("hardware", cfg.get("hardware")),
            ("precision", cfg.get("precision")), ("git commit", cfg.get("git"))]
     env += [(f"{k} version", v) for k, v in (cfg.get("versions") or {}).items()]
-    options = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(_fmt(v))}</dd></div>"
+    options = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(fmt(v))}</dd></div>"
                       for k, v in sorted((cfg.get("config") or {}).items()))
     return (f"<h3>Environment</h3>{table(env)}"
             f'<h3>Training options</h3><dl class="options">{options}</dl>')

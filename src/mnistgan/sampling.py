@@ -11,45 +11,19 @@ names the file.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 
 from mnistgan.data import to_uint8
-from mnistgan.errors import MnistganError, ModelFileError
-from mnistgan.export import read_info
-from mnistgan.models import NUM_CLASSES, Generator
+from mnistgan.errors import MnistganError
+from mnistgan.model_folder import read_info
+from mnistgan.nets import NUM_CLASSES, Generator, load_generator
 
 MAX_SEED = 2**63 - 1
 MAX_TRUNCATION = 100.0  # far beyond any Gaussian draw; larger values are a typo (and overflow float32)
-
-
-def load_generator(model_dir: Path) -> Generator:
-    model_dir = Path(model_dir)
-    config_path, weights_path = model_dir / "config.json", model_dir / "model.safetensors"
-    for p in (config_path, weights_path):
-        if not p.is_file():
-            raise ModelFileError(f"{p}: missing (a model folder holds config.json and model.safetensors)")
-    try:
-        config = json.loads(config_path.read_text())
-        G = Generator(**{k: config[k] for k in ("arch", "latent_dim", "num_classes", "width")},
-                      label_norm=config.get("label_norm", False))  # absent from models made before it existed
-    except (ValueError, KeyError, TypeError) as e:
-        raise ModelFileError(f"{config_path}: not a valid mnistgan model config ({e})") from None
-    try:
-        state = load_file(str(weights_path))
-    except (SafetensorError, OSError) as e:
-        raise ModelFileError(f"{weights_path}: not a valid safetensors file ({str(e).splitlines()[0]})") from None
-    try:
-        G.load_state_dict(state, strict=True)
-    except RuntimeError as e:
-        raise ModelFileError(f"{weights_path}: weights do not match {config_path.name} ({str(e).splitlines()[0]})") from None
-    return G.eval().requires_grad_(False)
 
 
 class Sampler:
@@ -151,9 +125,9 @@ class Sampler:
         a = self.labels_for(1, 0 if from_digit is None else from_digit)[0]
         b = self.labels_for(1, a.item() if to_digit is None else to_digit)[0]
         with torch.no_grad():
-            embed = self.G.net.embed
-            e = torch.lerp(embed.weight[a].expand(steps, -1), embed.weight[b].expand(steps, -1), t[:, None].to(embed.weight))
-            x = self.G.net.forward_embedded(z.to(self.device), e.to(self.device))
+            codes = self.G.label_code(torch.stack([a, b]).to(self.device))  # (2, code)
+            code = torch.lerp(codes[0].expand(steps, -1), codes[1].expand(steps, -1), t[:, None].to(codes))
+            x = self.G.forward_code(z.to(self.device), code)
         return to_uint8(x).cpu().numpy()
 
 

@@ -27,8 +27,8 @@ from mnistgan.data import MNIST, DeviceBatches, load_mnist, to_uint8
 from mnistgan.devices import autocast, describe, keep_freed_memory, pick_device, pick_precision, use_tf32
 from mnistgan.errors import Interrupted, ModelFileError, TrainingDiverged
 from mnistgan.grids import save_grid
-from mnistgan.losses import gradient_penalty, make_objective
-from mnistgan.models import discriminator_for, generator_for, get_preset
+from mnistgan.objectives import gradient_penalty, make_objective
+from mnistgan.presets import discriminator_for, generator_for, get_preset
 from mnistgan.runlog import RunLog
 
 SAMPLES_PER_ROW = 10
@@ -322,7 +322,7 @@ class Trainer:
 
     def export(self) -> Path:
         """Write model/ (config.json + model.safetensors + card) from G_ema."""
-        from mnistgan.export import export_model
+        from mnistgan.model_folder import export_model
 
         model_dir = self.run_dir / "model"
         if self.rank == 0:

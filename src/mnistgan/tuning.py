@@ -5,7 +5,7 @@
     export_results(study, settings)      # best_config.json, plots, summary table
 
 Each trial trains the preset with values from its search space
-(`models/search_spaces.py`) for `epochs_per_trial` epochs, with the training
+(`search_spaces.py`) for `epochs_per_trial` epochs, with the training
 FID hook (`metrics/training_hook.py`) scoring `eval_samples` digits from G_ema
 against the MNIST test set after every epoch. That epoch-wise score is reported
 to Optuna, whose pruner (median or Hyperband) stops hopeless trials early; the
@@ -76,7 +76,7 @@ class SweepSettings:
 
     def __post_init__(self) -> None:
         from mnistgan.config import TrainConfig
-        from mnistgan.models import get_preset
+        from mnistgan.presets import get_preset
 
         get_preset(self.preset)
         self.out = Path(self.out)
@@ -103,7 +103,7 @@ class SweepSettings:
 
 
 def objective_doc(preset: str) -> str:
-    from mnistgan.models import get_preset
+    from mnistgan.presets import get_preset
 
     if get_preset(preset).conditional:
         return f"FID * (1 + {COND_ACC_WEIGHT:g} * (1 - conditional accuracy))"
@@ -164,12 +164,12 @@ class _Defaults:
 def preset_defaults(settings: SweepSettings) -> dict[str, Any]:
     """The preset's own values of the parameters its search space explores (fixed ones left out)."""
     from mnistgan.config import TrainConfig
-    from mnistgan.models import get_preset
-    from mnistgan.models.search_spaces import Space
+    from mnistgan.presets import get_preset
+    from mnistgan.search_spaces import SEARCH_SPACES, Space
 
     preset = get_preset(settings.preset)
     space = Space(_Defaults({**TrainConfig().to_dict(), **preset.defaults}), settings.fixed)
-    preset.search_space(space)
+    SEARCH_SPACES[preset.name](space)
     return space.values
 
 
@@ -237,13 +237,13 @@ def pruning_hook(trial):
 def make_objective(settings: SweepSettings, log=print):
     import optuna
 
-    from mnistgan.models import get_preset
-    from mnistgan.models.search_spaces import Space
+    from mnistgan.presets import get_preset
+    from mnistgan.search_spaces import SEARCH_SPACES, Space
     from mnistgan.session import build_trainer
 
     def objective(trial) -> float:
         space = Space(trial, settings.fixed)
-        get_preset(settings.preset).search_space(space)
+        SEARCH_SPACES[settings.preset](space)
         overrides = {**settings.fixed, **space.values, "epochs": settings.epochs_per_trial, "eval_every": 1,
                      "eval_samples": settings.eval_samples, "checkpoint_every": settings.epochs_per_trial}
         run_dir = settings.out / "trials" / f"{settings.study}-{trial.number:04d}"

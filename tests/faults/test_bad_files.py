@@ -12,7 +12,7 @@ import torch
 
 from mnistgan import checkpoint, registry
 from mnistgan.errors import ModelFileError
-from mnistgan.sampling import load_generator
+from mnistgan.nets import load_generator
 from tests.conftest import REPO
 
 BUNDLED = registry.BUNDLED / registry.DEFAULT_MODEL

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from mnistgan.models import (PRESETS, Generator, build_discriminator, count_parameters, discriminator_for,
-                             generator_for, get_preset)
+from mnistgan.nets import Generator, build_discriminator, count_parameters
+from mnistgan.presets import PRESETS, discriminator_for, generator_for, get_preset
 from mnistgan.errors import MnistganError
 
 
@@ -31,12 +31,12 @@ def test_unknown_preset_is_a_clear_error():
 
 
 def test_wgan_gp_critic_has_no_batchnorm():
-    D = build_discriminator("dcgan", 0, 8, PRESETS["wgan-gp"].d_norm)
+    D = build_discriminator("dcgan", 0, 8, d_norm=PRESETS["wgan-gp"].d_norm)
     assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in D.modules())
 
 
 def test_minibatch_std_groups_never_mix_the_real_and_fake_halves():
-    from mnistgan.models.dcgan import MinibatchStd
+    from mnistgan.nets.layers import MinibatchStd
 
     real, fake = torch.zeros(8, 2, 7, 7), torch.randn(8, 2, 7, 7)
     out = MinibatchStd(group=4)(torch.cat([real, fake]))
@@ -48,7 +48,7 @@ def test_minibatch_std_groups_never_mix_the_real_and_fake_halves():
 def test_label_planes_as_a_per_class_map_equal_the_concatenated_planes(d_norm):
     """The conditional D's first conv skips the 10 constant label planes; the function is the same."""
     torch.manual_seed(0)
-    D = build_discriminator("dcgan", 10, 8, d_norm, minibatch_std=True).eval()
+    D = build_discriminator("dcgan", 10, 8, d_norm=d_norm, minibatch_std=True).eval()
     x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
     planes = torch.nn.functional.one_hot(y, 10).float()[:, :, None, None].expand(-1, -1, 28, 28)
     with torch.no_grad():
@@ -58,7 +58,7 @@ def test_label_planes_as_a_per_class_map_equal_the_concatenated_planes(d_norm):
 
 
 def test_label_norm_generator_draws_different_digits_from_the_same_noise_and_round_trips(tmp_path):
-    from mnistgan.sampling import load_generator
+    from mnistgan.nets import load_generator
 
     torch.manual_seed(0)
     G = Generator("dcgan", 16, 10, 8, label_norm=True)
@@ -81,7 +81,7 @@ def test_label_norm_needs_a_conditional_dcgan():
 
 
 def test_fast_dropout_keeps_the_expected_fraction_and_the_mean():
-    from mnistgan.models.mlp import FastDropout
+    from mnistgan.nets.layers import FastDropout
 
     torch.manual_seed(0)
     x = torch.ones(400, 1000, requires_grad=True)

@@ -13,6 +13,7 @@ import typer
 from mnistgan.cli import app
 from mnistgan.console import console, log
 from mnistgan.errors import MnistganError
+from mnistgan.formatting import fmt
 
 DEFAULT_NUM = 10_000
 
@@ -43,14 +44,6 @@ def load_samples(path: Path, num: int | None = None):
         raise MnistganError(f"{path}: {e}") from None
 
 
-def _fmt(value) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
 def print_table(title: str, model: dict, floor: dict) -> None:
     from rich.table import Table
 
@@ -61,12 +54,12 @@ def print_table(title: str, model: dict, floor: dict) -> None:
                          ("what it measures", "left")):
         table.add_column(col, justify=justify)
     for m in METRICS:
-        table.add_row(m.label, _fmt(model.get(m.key)), _fmt(floor.get(m.key)), m.better, m.explanation)
+        table.add_row(m.label, fmt(model.get(m.key)), fmt(floor.get(m.key)), m.better, m.explanation)
     console.print(table)
     per_digit = model.get("details", {}).get("cond_acc_per_digit")
     if model.get("cond_acc") is not None and per_digit:
         console.print("conditional accuracy per digit: "
-                      + "  ".join(f"{d}: {_fmt(a)}" for d, a in enumerate(per_digit)), highlight=False)
+                      + "  ".join(f"{d}: {fmt(a)}" for d, a in enumerate(per_digit)), highlight=False)
 
 
 def _card_target(model_dir: Path, update_card: bool | None) -> tuple[bool, str]:
@@ -148,7 +141,7 @@ def evaluate(
         console.print(f"wrote {json_out}", highlight=False)
     if model_dir is not None:
         if write_card:
-            from mnistgan.export import read_info, write_info
+            from mnistgan.model_folder import read_info, write_info
 
             info = read_info(model_dir)
             info["metrics"] = {"model": scalars(result), "floor": scalars(floor), "num": n, "seed": seed,

@@ -34,7 +34,7 @@ def list_models(ctx: typer.Context) -> None:
     from rich.table import Table
 
     from mnistgan import registry
-    from mnistgan.export import read_info
+    from mnistgan.model_folder import read_info
 
     refs = registry.all_models()
     table = Table(title=f"Models (yours live in {registry.user_models()})")

@@ -16,7 +16,7 @@ import typer
 
 from mnistgan import data as mnist_data
 from mnistgan.cli import app
-from mnistgan.models import DEFAULT_PRESET
+from mnistgan.presets import DEFAULT_PRESET
 from mnistgan.console import console, log
 from mnistgan.grids import save_grid
 
@@ -41,7 +41,7 @@ def run(
     import torch
 
     from mnistgan.fileio import writable_dir
-    from mnistgan.models import get_preset
+    from mnistgan.presets import get_preset
 
     start = time.perf_counter()
     out = out or Path("runs") / f"main-{time.strftime('%Y%m%d-%H%M%S')}"

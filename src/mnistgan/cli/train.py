@@ -69,7 +69,8 @@ def presets() -> None:
     """List the model presets with their parameter counts and training defaults."""
     from rich.table import Table
 
-    from mnistgan.models import DEFAULT_PRESET, PRESETS, count_parameters, discriminator_for, generator_for
+    from mnistgan.nets import count_parameters
+    from mnistgan.presets import DEFAULT_PRESET, PRESETS, discriminator_for, generator_for
 
     table = Table(title=f"Presets (default: {DEFAULT_PRESET})")
     for col in ("preset", "objective", "conditional", "G params", "D params", "defaults", "description"):

@@ -19,7 +19,7 @@ import json
 import torch
 
 from mnistgan.data import to_uint8
-from mnistgan.models import NUM_CLASSES
+from mnistgan.nets import NUM_CLASSES
 
 METRICS = ("fid", "cond_acc")
 NOISE_SEED_OFFSET = 7_919  # the hook's noise must not repeat the training or sample-grid noise
@@ -90,7 +90,7 @@ def make_eval_hook(eval_every: int, eval_samples: int):
             if "best" not in state:
                 state["best"] = _previous_best(trainer)
             if model["fid"] < state["best"]:
-                from mnistgan.export import export_model
+                from mnistgan.model_folder import export_model
 
                 state["best"] = model["fid"]
                 export_model(trainer.G_ema, trainer.run_dir / "best", {**trainer.training_summary(), "metrics": metrics})

@@ -1,4 +1,4 @@
-"""Optuna search spaces, one per preset (`Preset.search_space`), used by `mnistgan tune`.
+"""Optuna search spaces, one per preset (`SEARCH_SPACES[name]`), used by `mnistgan tune`.
 
 Each function suggests TrainConfig fields through a `Space`, which skips any
 field the user fixed on the command line (a fixed value is not a parameter of

@@ -13,7 +13,9 @@ import shutil
 from pathlib import Path
 
 from mnistgan.fileio import atomic_write_text
-from mnistgan.models import Generator, get_preset
+from mnistgan.nets import Generator
+from mnistgan.presets import get_preset
+from mnistgan.formatting import fmt
 
 INFO = "info.json"
 
@@ -52,12 +54,6 @@ def write_info(model_dir: Path, info: dict) -> None:
     atomic_write_text(Path(model_dir) / "README.md", model_card(info))
 
 
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return "n/a" if v is None else str(v)
-
-
 def model_card(info: dict) -> str:
     preset = info.get("preset", "?")
     try:
@@ -76,14 +72,14 @@ def model_card(info: dict) -> str:
     for key, label in (("preset", "preset"), ("objective", "objective"), ("epochs", "epochs"), ("steps", "generator steps"),
                        ("batch_size", "batch size"), ("seed", "seed"), ("wall_time_s", "wall time (s)"),
                        ("hardware", "hardware"), ("precision", "precision")):
-        lines.append(f"| {label} | {_fmt(info.get(key))} |")
+        lines.append(f"| {label} | {fmt(info.get(key))} |")
     if info.get("command"):
         lines += ["", "Trained with:", "", "```bash", info["command"], "```"]
     metrics = info.get("metrics")
     if metrics:
         lines += ["", "## Metrics", "", "| metric | model | real-data floor |", "|---|---|---|"]
         for name, value in metrics.get("model", {}).items():
-            lines.append(f"| {name} | {_fmt(value)} | {_fmt(metrics.get('floor', {}).get(name))} |")
+            lines.append(f"| {name} | {fmt(value)} | {fmt(metrics.get('floor', {}).get(name))} |")
         if metrics.get("command"):
             lines += ["", "Measured with:", "", "```bash", metrics["command"], "```"]
     return "\n".join(lines) + "\n"

@@ -14,21 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-
-class OneHot(nn.Module):
-    """Labels as one-hot vectors. A learned embedding as wide as z let G lean on the label
-    and ignore the noise (one digit per class); a unit-norm one-hot beside z does not."""
-
-    def __init__(self, num_classes: int):
-        super().__init__()
-        self.num_classes = num_classes
-
-    @property
-    def weight(self) -> torch.Tensor:  # (classes, classes): row d is digit d's code, for interpolation
-        return torch.eye(self.num_classes)
-
-    def forward(self, labels: torch.Tensor) -> torch.Tensor:
-        return nn.functional.one_hot(labels, self.num_classes).float()
+from mnistgan.nets.layers import LabelNorm, MinibatchStd, OneHot
 
 
 class DCGANGenerator(nn.Module):
@@ -52,30 +38,9 @@ class DCGANGenerator(nn.Module):
     def forward_embedded(self, z: torch.Tensor, label_embedding: torch.Tensor | None) -> torch.Tensor:
         """From a label *embedding*, so interpolation can blend between digits."""
         if label_embedding is not None:
-            z = torch.cat([z, label_embedding], dim=1)  # (B, 2*latent)
+            z = torch.cat([z, label_embedding], dim=1)  # (B, latent + classes)
         h = self.project(z).view(-1, 2 * self.width, 7, 7)  # (B, 2w, 7, 7)
         return self.upsample(h)
-
-
-class LabelNorm(nn.Module):
-    """BatchNorm whose scale and shift are picked by the digit (conditional BatchNorm,
-    de Vries et al. 2017, as in SN-GAN and BigGAN generators).
-
-    The label code is one-hot, or a blend of two digits' codes when interpolating, so the
-    per-digit scale and shift are linear maps of it. They start at zero: plain BatchNorm.
-    """
-
-    def __init__(self, features: int, num_classes: int, norm: type[nn.Module]):
-        super().__init__()
-        self.norm = norm(features, affine=False)
-        self.scale = nn.Linear(num_classes, features, bias=False)
-        self.shift = nn.Linear(num_classes, features, bias=False)
-        nn.init.zeros_(self.scale.weight)
-        nn.init.zeros_(self.shift.weight)
-
-    def forward(self, h: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
-        shape = (-1, h.shape[1]) + (1,) * (h.dim() - 2)  # broadcast over any spatial dims
-        return self.norm(h) * (1 + self.scale(code)).view(shape) + self.shift(code).view(shape)
 
 
 class LabelNormDCGANGenerator(nn.Module):
@@ -104,29 +69,6 @@ class LabelNormDCGANGenerator(nn.Module):
         h = F.relu(self.norm0(self.project(torch.cat([z, code], 1)), code))  # (B, 2w*49)
         h = F.relu(self.norm1(self.up1(h.view(-1, 2 * self.width, 7, 7)), code))  # (B, w, 14, 14)
         return torch.tanh(self.up2(h))
-
-
-class MinibatchStd(nn.Module):
-    """Append the features' standard deviation over groups of `group` samples as one channel.
-
-    Lets D see a batch's diversity, so a G that draws one digit per class is
-    caught (Karras et al. 2018). Groups are consecutive samples, so a fused
-    [real; fake] batch never mixes the two halves when each half divides by `group`.
-    """
-
-    def __init__(self, group: int = 4):
-        super().__init__()
-        self.group = group
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        B, C, H, W = h.shape
-        g = self.group if B % self.group == 0 else 1
-        x = h.float().reshape(B // g, g, C * H * W)
-        # Written out rather than Tensor.std(1): on a CPU that strided reduction took a third of a cdcgan step.
-        std = ((x - x.mean(1, keepdim=True)).square().mean(1) + 1e-8).sqrt()  # (B/g, C*H*W); ~0 when g == 1
-        stat = std.mean(1).to(h.dtype)[:, None, None, None]  # (B/g, 1, 1, 1)
-        stat = stat.repeat_interleave(g, 0).expand(B, 1, H, W)
-        return torch.cat([h, stat], 1)
 
 
 class DCGANDiscriminator(nn.Module):

@@ -7,10 +7,10 @@ projection term (D): `D(x, y) = f(h) + <embed(y), h>` (Miyato & Koyama 2018).
 
 from __future__ import annotations
 
-import functools
-
 import torch
 from torch import nn
+
+from mnistgan.nets.layers import FastDropout
 
 
 class MLPGenerator(nn.Module):
@@ -35,42 +35,6 @@ class MLPGenerator(nn.Module):
         if label_embedding is not None:
             z = torch.cat([z, label_embedding], dim=1)  # (B, 2*latent)
         return self.net(z).view(-1, 1, 28, 28)  # (B, 1, 28, 28)
-
-
-class FastDropout(nn.Dropout):
-    """`nn.Dropout` whose CPU mask costs a fraction as much: the mask comes from 8-bit uniform
-    integers, eight per 64-bit random draw, instead of one float draw per element.
-
-    On a CPU, drawing the dropout masks was 16% of an mlp-gan step. The drop probability is
-    `p` rounded to a multiple of 1/256 (0.3 -> 77/256 = 0.3008), and kept activations are scaled
-    by the exact inverse of the keep probability, so the layer stays unbiased. Other devices draw
-    masks fast already and use `nn.Dropout`'s.
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        threshold = round(self.p * 256)
-        if not self.training or x.device.type != "cpu" or not 0 < threshold < 256 or x.dtype not in MASK_BITS:
-            return super().forward(x)
-        n = x.numel()
-        # Every bit of an int64 drawn from the full range is uniform: as eight uint8 lanes, each lane
-        # is uniform on [0, 255]; lanes >= threshold are kept, a share of 1 - threshold / 256.
-        lanes = torch.empty((n + 7) // 8, dtype=torch.int64).random_(-(2**63), 2**63 - 1).view(torch.uint8)[:n]
-        # keep is 1 or 0 by clamping, and the mask is keep times the scale's bit pattern, read as
-        # x's dtype: on a CPU a uint8 comparison and a bool-to-float cast are each ten times slower.
-        keep = lanes.clamp(threshold - 1, threshold).sub_(threshold - 1)
-        int_type = MASK_BITS[x.dtype]
-        mask = keep.to(int_type).mul_(_scale_bits(threshold, x.dtype)).view(x.dtype).view(x.shape)
-        return x * mask  # one multiply on the autograd graph, so one in backward
-
-
-# Same-width integer types: a float mask is built from its bit pattern.
-MASK_BITS = {torch.bfloat16: torch.int16, torch.float16: torch.int16, torch.float32: torch.int32}
-
-
-@functools.cache
-def _scale_bits(threshold: int, dtype: torch.dtype) -> int:
-    """The bit pattern of the keep scale 256 / (256 - threshold) in `dtype`, as an integer."""
-    return torch.tensor(256 / (256 - threshold), dtype=dtype).view(MASK_BITS[dtype]).item()
 
 
 class MLPDiscriminator(nn.Module):
