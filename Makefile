@@ -22,7 +22,10 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 run: setup
 	$(BIN)/mnistgan run
 
+# Installs the system packages the tests use (apt-get, only what is missing); what cannot be
+# installed is named on one line each and the tests that need it skip.
 test: setup
+	bash scripts/install-system-deps.sh
 	$(BIN)/python -m pytest
 
 serve: setup

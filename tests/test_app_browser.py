@@ -4,8 +4,6 @@ Screenshots of each tab go to test-artifacts/ (git-ignored) for a human to look 
 """
 
 import io
-import os
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,15 +11,13 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from mnistgan.votes import VoteStore
+from tests.browser import launch, requires_chromium
 from tests.conftest import REPO
 from tests.serving import LiveServer, tiny_home
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, requires_chromium]
 
-CHROMIUM = os.environ.get("MNISTGAN_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 60_000
 
 
@@ -33,13 +29,11 @@ def server(mnist_cache, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium; .ci/run does it)")
     from playwright.sync_api import sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = launch(p)
         yield b
         b.close()
 

@@ -14,11 +14,10 @@ from PIL import Image
 from mnistgan import report
 from mnistgan.cli import main
 from mnistgan.model_folder import read_info, write_info
+from tests.browser import launch, requires_chromium
 from tests.picture_runs import fake_sample_grids, tiny_run
 
 IMG = re.compile(r'<img [^>]*src="([^"]*)"[^>]*width="(\d+)" height="(\d+)"')
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="session")
@@ -113,10 +112,11 @@ def test_report_errors_are_one_line(tmp_path, capsys):
 
 
 @pytest.mark.browser
+@requires_chromium
 def test_report_renders_in_chromium_with_every_image_loaded(page):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(p)
         try:
             tab = browser.new_page()
             requests = []

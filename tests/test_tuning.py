@@ -157,8 +157,8 @@ def postgres_url():
     """A throwaway PostgreSQL cluster on a free loopback port (Debian's `postgresql` package)."""
     bindir = _postgres_bin()
     if bindir is None:
-        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql; .ci/run does), "
-                    "so the two-worker study test cannot run")
+        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql; make test installs it "
+                    "when it can), so the two-worker study test cannot run")
     as_user: list[str] = []
     root = tempfile.mkdtemp(prefix="mnistgan-pg-")
     if os.geteuid() == 0:  # initdb refuses to run as root
