@@ -33,9 +33,9 @@ from torch.utils.data import DataLoader, Dataset
 from mnistgan.config import resolve
 from mnistgan.devices import keep_freed_memory
 from mnistgan.data import DeviceBatches, load_mnist
-from mnistgan.objectives import make_objective
+from mnistgan.objectives import ObjectiveOptions, make_objective
 from mnistgan.presets import discriminator_for, generator_for, get_preset
-from mnistgan.training import Trainer
+from mnistgan.train.loop import Trainer
 
 
 NOTEBOOK_BATCH = 128  # the popular MLP GAN notebook's batch size
@@ -81,7 +81,7 @@ class ReferenceLoop:
         self.cfg, self.conditional = cfg, p.conditional
         self.G = generator_for(p, cfg.latent_dim, cfg.g_width)
         self.D = NotebookDiscriminator() if preset_name == "mlp-gan" else discriminator_for(p, cfg.d_width)
-        self.obj = make_objective(p.objective, cfg.label_smoothing)
+        self.obj = make_objective(p.objective, ObjectiveOptions(label_smoothing=cfg.label_smoothing))
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
         train = load_mnist("train")

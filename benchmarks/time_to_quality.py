@@ -30,10 +30,11 @@ import torch
 from mnistgan.config import resolve
 from mnistgan.devices import keep_freed_memory
 from mnistgan.data import to_uint8
-from mnistgan.metrics.evaluation import score
+from mnistgan.metrics.evaluation import compute_metrics
 from mnistgan.nets import NUM_CLASSES
-from mnistgan.presets import DEFAULT_PRESET
-from mnistgan.training import Trainer
+from mnistgan.presets import DEFAULT_PRESET, get_preset
+from mnistgan.train.callbacks import Callback
+from mnistgan.train.session import build_trainer
 
 from throughput import ReferenceLoop  # noqa: E402  (same folder)
 
@@ -48,7 +49,7 @@ def fid_of(G, latent_dim: int, conditional: bool, num: int) -> tuple[float, floa
     images = torch.cat([to_uint8(G(z[i:i + 500], labels[i:i + 500] if conditional else None).float())
                         for i in range(0, num, 500)])
     G.train(was)
-    result = score(images.numpy(), labels.numpy(), metrics=("fid", "cond_acc"))
+    result = compute_metrics(images.numpy(), labels.numpy(), metrics=("fid", "cond_acc"))
     return result["fid"], result.get("cond_acc")
 
 
@@ -72,22 +73,21 @@ def mnistgan_curve(preset: str, epochs: int, num: int) -> list[tuple[float, floa
     checkpoints and sample grids included), scored after every epoch; scoring is not training time.
     The default schedule has no decay, so the first epochs of a longer run are these very epochs."""
     cfg = resolve(preset, device="cpu", epochs=epochs)
-    trainer = Trainer(cfg, Path(tempfile.mkdtemp()), log=lambda m: None, progress=False)
     curve, scoring = [], 0.0
 
-    def score_epoch(trainer, final):
-        nonlocal scoring
-        if final:
-            return
-        t0 = time.perf_counter()
-        fid, acc = fid_of(trainer.G_ema, cfg.latent_dim, trainer.preset.conditional, num)
-        trained = t0 - started - scoring
-        curve.append((trained, fid, acc))
-        acc_s = f", conditional accuracy {acc:.1%}" if acc is not None else ""
-        print(f"  {preset} epoch {trainer.epoch:3d}: {trained:7.1f} s  FID {fid:.3f}{acc_s}", flush=True)
-        scoring += time.perf_counter() - t0
+    class ScoreEpoch(Callback):
+        def on_epoch_end(self, trainer, measured):
+            nonlocal scoring
+            t0 = time.perf_counter()
+            fid, acc = fid_of(trainer.gan.G_ema, cfg.latent_dim, get_preset(preset).conditional, num)
+            trained = t0 - started - scoring
+            curve.append((trained, fid, acc))
+            acc_s = f", conditional accuracy {acc:.1%}" if acc is not None else ""
+            print(f"  {preset} epoch {trainer.progress.epoch:3d}: {trained:7.1f} s  FID {fid:.3f}{acc_s}", flush=True)
+            scoring += time.perf_counter() - t0
 
-    trainer.hooks.append(score_epoch)
+    trainer = build_trainer(preset, None, dict(device="cpu", epochs=epochs), Path(tempfile.mkdtemp()), None, log=lambda m: None,
+                            progress=False, extra_callbacks=[ScoreEpoch()])
     started = time.perf_counter()
     trainer.fit()
     return curve

@@ -20,7 +20,7 @@ import torch
 
 from mnistgan.config import resolve
 from mnistgan.data import DeviceBatches, load_mnist
-from mnistgan.training import Trainer
+from mnistgan.train.loop import Trainer
 
 
 def trained(preset: str, train, steps: int, graphs: str, through_train_step: bool = False) -> Trainer:
@@ -37,7 +37,7 @@ def trained(preset: str, train, steps: int, graphs: str, through_train_step: boo
 
 
 def largest_difference(a: Trainer, b: Trainer) -> float:
-    pairs = zip([*a.G.parameters(), *a.D.parameters()], [*b.G.parameters(), *b.D.parameters()])
+    pairs = zip([*a.gan.G.parameters(), *a.gan.D.parameters()], [*b.gan.G.parameters(), *b.gan.D.parameters()])
     return max((x - y).abs().max().item() for x, y in pairs)
 
 
@@ -54,7 +54,7 @@ def main() -> None:
         eager, eager_again = (trained(preset, train, args.steps, "off") for _ in range(2))
         graphed = trained(preset, train, args.steps, "on")
         graphed_public = trained(preset, train, args.steps, "on", through_train_step=True)
-        kinds = ", ".join("D+G" if g_step else "D only" for _, g_step in graphed.graphs.graphs)
+        kinds = ", ".join("D+G" if g_step else "D only" for _, g_step in graphed.runner.graphs)
         print(f"{preset:9s} ({graphed.precision}; graphs: {kinds}): eager vs eager {largest_difference(eager, eager_again):.2e} | "
               f"eager vs graphs {largest_difference(eager, graphed):.2e} | "
               f"train_batch vs train_step graphs {largest_difference(graphed, graphed_public):.2e}", flush=True)

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from mnistgan.errors import ModelFileError
 from mnistgan.fileio import atomic_path
 
 META_KEY = "mnistgan"
-NAME = re.compile(r"ckpt-(\d{9})\.safetensors$")
 
 
 def save(path: str | os.PathLike, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
@@ -36,8 +34,6 @@ def load(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, An
     path = Path(path)
     try:
         tensors = load_file(str(path))
-        from safetensors import safe_open
-
         with safe_open(str(path), "pt") as f:
             meta = json.loads((f.metadata() or {})[META_KEY])
     except FileNotFoundError:
@@ -45,22 +41,6 @@ def load(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, An
     except (SafetensorError, OSError, KeyError, ValueError) as e:
         raise ModelFileError(f"{path}: not a valid mnistgan checkpoint ({str(e).splitlines()[0]})") from None
     return tensors, meta
-
-
-def path_for(directory: Path, step: int) -> Path:
-    return directory / f"ckpt-{step:09d}.safetensors"
-
-
-def list_checkpoints(directory: Path) -> list[Path]:
-    """Checkpoint files in `directory`, oldest first (by step, from the name)."""
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.iterdir() if NAME.search(p.name))
-
-
-def prune(directory: Path, keep: int) -> None:
-    for old in list_checkpoints(directory)[:-keep]:
-        old.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- state flattening

@@ -28,6 +28,8 @@ class TrainConfig:
     d_width: int = 64
     n_critic: int = 1  # discriminator steps per generator step
     gp_weight: float = 10.0  # WGAN-GP's lambda; used only by the wgan-gp objective
+    r1_gamma: float = 0.0  # R1 penalty on real digits (0: off)
+    r2_gamma: float = 0.0  # R2 penalty on generated digits (0: off)
     label_smoothing: float = 1.0  # real label for BCE; 0.9 is one-sided smoothing
     aux_weight: float = 1.0  # weight of the auxiliary classifier loss (conditional DCGAN discriminators)
     ema_decay: float = 0.999
@@ -40,6 +42,7 @@ class TrainConfig:
     sample_every: int = 1  # epochs
     eval_every: int = 0  # epochs; 0 = only at the end
     eval_samples: int = 5000
+    early_stop: int = 0  # stop when this many evaluations in a row have not improved FID (0: never)
     log_every: int = 50  # steps
     keep_checkpoints: int = 2
     data_dir: str | None = None
@@ -69,8 +72,11 @@ class TrainConfig:
                 raise MnistganError(f"--{name.replace('_', '-')} must be in [0, 1), got {v}")
         if not (0 < self.label_smoothing <= 1):
             raise MnistganError(f"--label-smoothing must be in (0, 1], got {self.label_smoothing}")
-        if self.eval_every < 0 or self.gp_weight < 0 or self.aux_weight < 0:
-            raise MnistganError("--eval-every, --gp-weight and --aux-weight cannot be negative")
+        for name in ("eval_every", "gp_weight", "aux_weight", "r1_gamma", "r2_gamma", "early_stop"):
+            if getattr(self, name) < 0:
+                raise MnistganError(f"--{name.replace('_', '-')} cannot be negative, got {getattr(self, name)}")
+        if self.early_stop and not self.eval_every:
+            raise MnistganError("--early-stop counts evaluations: give --eval-every too")
         if self.lr_decay not in ("none", "linear"):
             raise MnistganError(f"--lr-decay must be none or linear, not {self.lr_decay!r}")
         if self.cuda_graphs not in ("auto", "on", "off"):

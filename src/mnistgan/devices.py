@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import os
 import platform
+import re
 
 import torch
 
@@ -101,13 +103,21 @@ def keep_freed_memory() -> None:
     mallopt(m_trim_threshold, 1 << 30)
 
 
+def prepare_device(name: str = "auto", precision: str = "auto") -> tuple[torch.device, str]:
+    """The training device and precision, with the process-wide settings they want applied."""
+    device = pick_device(name)
+    precision = pick_precision(precision, device)
+    if device.type == "cuda":
+        use_tf32(precision == "tf32")
+    if device.type == "cpu":
+        keep_freed_memory()
+    return device, precision
+
+
 def describe(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     if device.type == "cpu":
-        import os
-        import re
-
         try:
             model = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read()).group(1)
         except (OSError, AttributeError):

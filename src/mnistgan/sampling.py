@@ -23,6 +23,7 @@ from mnistgan.model_folder import read_info
 from mnistgan.nets import NUM_CLASSES, Generator, load_generator
 
 MAX_SEED = 2**63 - 1
+CHUNK = 1024  # digits per generator pass (the API's largest request is one pass)
 MAX_TRUNCATION = 100.0  # far beyond any Gaussian draw; larger values are a typo (and overflow float32)
 
 
@@ -87,9 +88,13 @@ class Sampler:
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor, labels: torch.Tensor) -> np.ndarray:
-        """uint8 (N, 28, 28) in MNIST polarity (0 background, 255 ink)."""
-        y = labels.clamp(min=0).to(self.device) if self.conditional else None
-        return to_uint8(self.G(z.to(self.device), y)).cpu().numpy()
+        """uint8 (N, 28, 28) in MNIST polarity (0 background, 255 ink), in chunks of `CHUNK` digits
+        so that evaluating tens of thousands of samples does not hold all their activations at once."""
+        out = []
+        for s in range(0, len(z), CHUNK):
+            y = labels[s : s + CHUNK].clamp(min=0).to(self.device) if self.conditional else None
+            out.append(to_uint8(self.G(z[s : s + CHUNK].to(self.device), y)).cpu().numpy())
+        return np.concatenate(out)
 
     def sample(self, num: int, digits=None, seed: int = 0, truncation: float | None = None,
                temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@
 
 Each trial trains the preset with values from its search space
 (`search_spaces.py`) for `epochs_per_trial` epochs, with the training
-FID hook (`metrics/training_hook.py`) scoring `eval_samples` digits from G_ema
+evaluation callback (`train/callbacks.py`) scoring `eval_samples` digits from G_ema
 against the MNIST test set after every epoch. That epoch-wise score is reported
 to Optuna, whose pruner (median or Hyperband) stops hopeless trials early; the
 trial's value is the score after its last epoch:
@@ -43,6 +43,9 @@ from typing import Any
 
 from mnistgan.errors import MnistganError, TrainingDiverged
 from mnistgan.fileio import atomic_write_text, writable_dir
+from mnistgan.formatting import fmt
+from mnistgan.train.callbacks import Callback
+from mnistgan.train.session import build_trainer
 
 COND_ACC_WEIGHT = 10.0
 PRUNERS = ("median", "hyperband", "none")
@@ -208,30 +211,29 @@ def finished(study) -> list:
     return study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
 
 
-def _last_eval(run_dir: Path, epoch: int) -> dict | None:
-    from mnistgan.runlog import read_metrics
+class TrialReporter(Callback):
+    """After the evaluation callback: report each epoch's score to Optuna, stop hopeless trials,
+    and keep the final evaluation for the trial's result."""
 
-    evals = [r for r in read_metrics(run_dir) if r.get("kind") == "eval" and r.get("epoch") == epoch]
-    return evals[-1] if evals else None
+    def __init__(self, trial):
+        self.trial, self.final = trial, None
 
-
-def pruning_hook(trial):
-    """Trainer hook, after the FID hook: report each epoch's score to Optuna and stop hopeless trials."""
-    import optuna
-
-    def hook(trainer, final: bool) -> None:
-        if final or trainer.rank != 0:
-            return
-        record = _last_eval(trainer.run_dir, trainer.epoch)
-        if record is None:
-            return
-        value = objective_value(record["fid"], record.get("cond_acc"))
-        trial.report(value, trainer.epoch)
+    def on_epoch_end(self, trainer, measured):
+        record = measured.get("eval")
+        if record is None or trainer.rank != 0:
+            return None
+        epoch = trainer.progress.epoch
+        value = objective_value(record["model"]["fid"], record["model"].get("cond_acc"))
+        self.trial.report(value, epoch)
         # After the last epoch the trial is finished: its score counts, whatever the pruner thinks.
-        if trainer.epoch < trainer.cfg.epochs and trial.should_prune():
-            raise optuna.TrialPruned(f"score {value:.4g} after epoch {trainer.epoch}")
+        if epoch < trainer.cfg.epochs and self.trial.should_prune():
+            import optuna
 
-    return hook
+            raise optuna.TrialPruned(f"score {value:.4g} after epoch {epoch}")
+        return None
+
+    def on_train_end(self, trainer, measured):
+        self.final = measured.get("eval")
 
 
 def make_objective(settings: SweepSettings, log=print):
@@ -239,8 +241,6 @@ def make_objective(settings: SweepSettings, log=print):
 
     from mnistgan.presets import get_preset
     from mnistgan.search_spaces import SEARCH_SPACES, Space
-    from mnistgan.session import build_trainer
-
     def objective(trial) -> float:
         space = Space(trial, settings.fixed)
         SEARCH_SPACES[settings.preset](space)
@@ -249,21 +249,22 @@ def make_objective(settings: SweepSettings, log=print):
         run_dir = settings.out / "trials" / f"{settings.study}-{trial.number:04d}"
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
         trial.set_user_attr("run_dir", str(run_dir.resolve()))
-        params = ", ".join(f"{k}={_fmt(v)}" for k, v in space.values.items())
+        params = ", ".join(f"{k}={fmt(v)}" for k, v in space.values.items())
         log(f"trial {trial.number}: {params}")
+        reporter = TrialReporter(trial)
         trainer = build_trainer(settings.preset, None, overrides, run_dir, None,
-                                log=lambda m: log(f"trial {trial.number}: {m}"), progress=False)
+                                log=lambda m: log(f"trial {trial.number}: {m}"), progress=False,
+                                extra_callbacks=[reporter])
         trial.set_user_attr("config", trainer.cfg.to_dict())
-        trainer.hooks.append(pruning_hook(trial))
         try:
             trainer.fit()
         except TrainingDiverged as e:
             trial.set_user_attr("diverged", str(e))
             raise optuna.TrialPruned("training diverged") from None
-        model = trainer.final_metrics["model"]
+        model = reporter.final["model"]
         trial.set_user_attr("fid", model["fid"])
-        trial.set_user_attr("cond_acc", model["cond_acc"])
-        value = objective_value(model["fid"], model["cond_acc"])
+        trial.set_user_attr("cond_acc", model.get("cond_acc"))
+        value = objective_value(model["fid"], model.get("cond_acc"))
         log(f"trial {trial.number}: score {value:.4g}")
         return value
 
@@ -368,15 +369,6 @@ def save_plots(study, out: Path, log=print) -> dict[str, Path]:
     return written
 
 
-def _fmt(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        if abs(value) >= 100:
-            return f"{value:.0f}"
-        return f"{value:.2e}" if 0 < abs(value) < 0.01 else f"{value:.3g}"
-    return str(value)
-
 
 # Short column names, so the table fits a terminal.
 COLUMNS = {"batch_size": "batch", "latent_dim": "latent", "label_smoothing": "smooth", "n_critic": "critic",
@@ -405,6 +397,6 @@ def summary_table(study, settings: SweepSettings, limit: int = 15):
 
     for t in sorted(trials, key=order)[:limit]:
         epochs = max(t.intermediate_values) if t.intermediate_values else None
-        table.add_row(str(t.number), t.state.name.lower(), _fmt(t.value), _fmt(t.user_attrs.get("fid")),
-                      _fmt(t.user_attrs.get("cond_acc")), _fmt(epochs), *[_fmt(t.params.get(k)) for k in names])
+        table.add_row(str(t.number), t.state.name.lower(), fmt(t.value), fmt(t.user_attrs.get("fid")),
+                      fmt(t.user_attrs.get("cond_acc")), fmt(epochs), *[fmt(t.params.get(k)) for k in names])
     return table

@@ -41,37 +41,47 @@ def train(
     d_width: Optional[int] = typer.Option(None, "--d-width", help="Discriminator width."),
     cuda_graphs: Optional[str] = typer.Option(None, "--cuda-graphs", help="auto, on or off: replay whole training steps as CUDA graphs (auto: on for CUDA)."),
     train_subset: Optional[int] = typer.Option(None, "--train-subset", help="Train on the first N training digits (quick experiments)."),
+    early_stop: Optional[int] = typer.Option(None, "--early-stop", help="Stop when this many evaluations in a row (see --eval-every) have not lowered the FID; best/ keeps the best model."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Hide the progress bar."),
     nproc: Optional[int] = typer.Option(None, "--nproc", min=1, help="Train on this many local processes (DistributedDataParallel through torchrun; --batch-size is per process)."),
 ) -> None:
     """Train a GAN on real MNIST; writes checkpoints, samples, metrics and an exported model/."""
-    from mnistgan import distributed
-    from mnistgan.distributed import run_training  # every rank's share when started by torchrun
+    from mnistgan.train import ddp  # torch is imported only when training, so `--help` stays quick
 
-    if nproc and nproc > 1 and distributed.torchrun_env() is None:
-        raise SystemExit(distributed.launch(nproc, ["train", *distributed.command_args(ctx)]))
+    if nproc and nproc > 1 and ddp.torchrun_env() is None:
+        raise SystemExit(ddp.launch(nproc, ["train", *ddp.command_args(ctx)]))
 
     overrides = dict(epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr_g=lr_g or lr, lr_d=lr_d or lr,
                      beta1=beta1, beta2=beta2, latent_dim=latent_dim, seed=seed, device=device, precision=precision,
                      checkpoint_every=checkpoint_every, sample_every=sample_every, eval_every=eval_every,
                      log_every=log_every, data_dir=str(data_dir) if data_dir else None, g_width=g_width, d_width=d_width,
-                     train_subset=train_subset, cuda_graphs=cuda_graphs, lr_decay=lr_decay)
+                     train_subset=train_subset, cuda_graphs=cuda_graphs, lr_decay=lr_decay, early_stop=early_stop)
     start = time.perf_counter()
-    model_dir = run_training(preset, config, overrides, out, resume, log=log, progress=not no_progress)
-    if not distributed.is_rank_zero():
+    model_dir = ddp.run_training(preset, config, overrides, out, resume, log=log, progress=not no_progress)
+    if not ddp.is_rank_zero():
         return
     console.print(f"done in {time.perf_counter() - start:.0f}s; model exported to {model_dir}")
     console.print(f"generate with: mnistgan generate --model {model_dir} --num 64 --out samples.png")
 
 
 @app.command("presets")
-def presets() -> None:
+def presets(
+    summary: Optional[str] = typer.Option(None, "--summary", metavar="NAME",
+                                          help="Print this preset's architecture: each layer of G and D with its output shape and parameters."),
+) -> None:
     """List the model presets with their parameter counts and training defaults."""
     from rich.table import Table
 
     from mnistgan.nets import count_parameters
-    from mnistgan.presets import DEFAULT_PRESET, PRESETS, discriminator_for, generator_for
+    from mnistgan.nets.summary import as_text, summarize_gan
+    from mnistgan.presets import DEFAULT_PRESET, PRESETS, discriminator_for, generator_for, get_preset
 
+    if summary is not None:
+        p = get_preset(summary)
+        d = p.defaults
+        console.print(as_text(summarize_gan(generator_for(p, d["latent_dim"], d["g_width"]),
+                                            discriminator_for(p, d["d_width"]))), highlight=False)
+        return
     table = Table(title=f"Presets (default: {DEFAULT_PRESET})")
     for col in ("preset", "objective", "conditional", "G params", "D params", "defaults", "description"):
         table.add_column(col)

@@ -2,11 +2,14 @@
 
 MNIST models are so small that on a GPU a step is mostly kernel-launch
 overhead; replaying a captured graph removes it. The captured arithmetic is
-`Trainer.step_body`, unchanged: same noise sampling (graph-safe Philox), same
-losses, same optimizer updates (Adam with `capturable=True`); in `fit`, the
+`TrainStep.body`, unchanged: same noise sampling (graph-safe Philox), same
+losses, same optimizer updates (Adam with `capturable=True`); in the loop, the
 batch's gather from the on-device dataset is captured too. The first
 `WARMUP` steps run eagerly on a side stream, as torch's docs prescribe; they
 are real training steps. One graph per kind of step (D only, D + G).
+
+`EagerStep` and `GraphedStep` run a step the same way from the loop's side:
+`run(prepare, inputs, g_step)`, where `prepare` maps the inputs to (real, labels).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 from typing import Callable
 
 import torch
+
+from mnistgan.train.step import TrainStep
 
 WARMUP = 3
 
@@ -28,18 +33,21 @@ def cuda_graphs_wanted(cfg, device: torch.device, precision: str) -> bool:
     return precision != "fp16"
 
 
-def as_given(real: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The `prepare` of a step whose batch is already gathered."""
-    return real, labels
+class EagerStep:
+    def __init__(self, step: TrainStep):
+        self.step = step
+
+    def run(self, prepare: Callable, inputs: tuple[torch.Tensor, ...], g_step: bool) -> dict[str, torch.Tensor]:
+        return self.step(*prepare(*inputs), g_step)
 
 
-class GraphedSteps:
-    """Graphs keyed by (prepare, g_step): `prepare` maps the step's inputs to (real, labels) and is
-    captured with the step. `fit` passes the batch's indices and the gather, so per step only an
-    index copy and a replay are launched; `Trainer.train_step` passes gathered tensors."""
+class GraphedStep:
+    """Graphs keyed by (prepare, g_step): `prepare` is captured with the step. The loop passes
+    the batch's indices and the gather, so per step only an index copy and a replay are launched;
+    callers holding tensors pass them with `step.as_given`."""
 
-    def __init__(self, trainer):
-        self.trainer = trainer
+    def __init__(self, step: TrainStep, n_critic: int):
+        self.step, self.n_critic = step, n_critic
         self.graphs: dict[tuple, torch.cuda.CUDAGraph] = {}
         self.outputs: dict[tuple, dict[str, torch.Tensor]] = {}
         self.static_inputs: dict[Callable, tuple[torch.Tensor, ...]] = {}
@@ -52,18 +60,21 @@ class GraphedSteps:
         for dst, src in zip(static, inputs):
             dst.copy_(src)
         key = (prepare, g_step)
-        if key not in self.graphs and self.eager_steps < WARMUP * self.trainer.cfg.n_critic:
-            return self._eager(prepare, static, g_step)
-        if key not in self.graphs:
-            self._capture(key, static)
-        self.graphs[key].replay()
-        return self.outputs[key]
+        if key not in self.graphs and self.eager_steps < WARMUP * self.n_critic:
+            stats = self._eager(prepare, static, g_step)
+        else:
+            if key not in self.graphs:
+                self._capture(key, static)
+            self.graphs[key].replay()
+            stats = self.outputs[key]
+        self.step.g_steps += g_step
+        return stats
 
     def _eager(self, prepare: Callable, static: tuple[torch.Tensor, ...], g_step: bool) -> dict[str, torch.Tensor]:
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
-            out = self.trainer.step_body(*prepare(*static), g_step)
+            out = self.step.body(*prepare(*static), g_step)
         torch.cuda.current_stream().wait_stream(side)
         self.eager_steps += 1
         return out
@@ -74,5 +85,5 @@ class GraphedSteps:
         torch.cuda.synchronize()
         # Each graph gets its own memory pool: D-only and D+G graphs replay in no fixed order.
         with torch.cuda.graph(graph):
-            self.outputs[key] = self.trainer.step_body(*prepare(*static), g_step)
+            self.outputs[key] = self.step.body(*prepare(*static), g_step)
         self.graphs[key] = graph

@@ -12,7 +12,7 @@ ranks with `--batch-size B` train like one process with batch K*B:
   global batch (`GlobalBatchNorm`: SyncBatchNorm's arithmetic, but on any backend,
   gloo on CPUs included) -- plain per-rank statistics would change the algorithm;
 - every rank draws the noise of the whole global batch and keeps its own rows
-  (`Trainer.step_body`), so the ranks' random streams stay in step;
+  (`TrainStep.body`), so the ranks' random streams stay in step;
 - only rank 0 writes checkpoints, sample grids, metrics, evaluations and the
   exported model; every rank loads the same checkpoint on `--resume`.
 
@@ -41,8 +41,12 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
+from mnistgan.config import resolve
 from mnistgan.errors import MnistganError
+from mnistgan.train import session
+from mnistgan.train.stopping import StopSignal
 
 
 def torchrun_env() -> tuple[int, int, int] | None:
@@ -78,8 +82,6 @@ def all_reduce_mean_(tensors: list[torch.Tensor]) -> None:
     """Average tensors over the ranks in place, with one all-reduce of a flat buffer."""
     if not tensors:
         return
-    from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
-
     flat = _flatten_dense_tensors(tensors)
     dist.all_reduce(flat)
     flat /= dist.get_world_size()
@@ -159,46 +161,36 @@ def use_global_batch_norm(module: nn.Module) -> int:
     return n
 
 
-def prepare(trainer) -> None:
-    """Make a Trainer built with rank/world_size > 1 train as one process on the global batch.
-
-    Call after building it (and after loading a checkpoint) and before `fit()`.
-    """
-    if trainer.world_size == 1:
-        return
-    if trainer.precision == "fp16":
+def check_precision(precision: str) -> None:
+    if precision == "fp16":
         raise MnistganError("--precision fp16 cannot train on several processes (GradScaler skips steps per rank); "
                             "use bf16 or fp32")
-    # Collectives inside captured CUDA graphs are not worth their trouble for models this small.
-    trainer.graphs = None
-    # Every rank built the same weights from the same seed (or loaded the same checkpoint);
-    # rank 0's copy is made authoritative anyway.
+
+
+def distribute(gan, step) -> None:
+    """Make one rank's GAN and step train as one process on the global batch.
+
+    Every rank built the same weights from the same seed (or loaded the same checkpoint);
+    rank 0's copy is made authoritative anyway. Call after loading a checkpoint, before training.
+    """
     with torch.no_grad():
-        for module in (trainer.G, trainer.D, trainer.G_ema):
+        for module in (gan.G, gan.D, gan.G_ema):
             for t in [*module.parameters(), *module.buffers()]:
                 dist.broadcast(t, src=0)
-    use_global_batch_norm(trainer.G)
-    use_global_batch_norm(trainer.D)  # G_ema stays as it is: it only runs in eval mode
-    trainer.opt_g.register_step_pre_hook(_average_gradients)
-    trainer.opt_d.register_step_pre_hook(_average_gradients)
-    _agree_on_stopping(trainer)
+    use_global_batch_norm(gan.G)
+    use_global_batch_norm(gan.D)  # G_ema stays as it is: it only runs in eval mode
+    step.opt_g.register_step_pre_hook(_average_gradients)
+    step.opt_d.register_step_pre_hook(_average_gradients)
 
 
-def _agree_on_stopping(trainer) -> None:
-    """Ctrl-C stops every rank at the same step: the signal only raises a local flag, and the
-    ranks OR their flags in `_done()`, which every rank calls at the same points of `fit()`."""
-    trainer._signal_seen = False
-    trainer._request_stop = lambda signum, frame: setattr(trainer, "_signal_seen", True)
-    done_by_steps = trainer._done
+class AgreedStop(StopSignal):
+    """Ctrl-C stops every rank at the same step: the signal only raises a local flag, and the ranks
+    OR their flags each time the loop asks, which every rank does at the same points."""
 
-    def done() -> bool:
-        flag = torch.tensor([float(trainer._signal_seen)])
+    def requested(self) -> bool:
+        flag = torch.tensor([float(self.seen)])
         dist.all_reduce(flag, op=dist.ReduceOp.MAX)
-        if flag.item() > 0:
-            trainer._stop_requested = True
-        return done_by_steps() or trainer._stop_requested
-
-    trainer._done = done
+        return flag.item() > 0
 
 
 # ---------------------------------------------------------------- entry points
@@ -206,26 +198,23 @@ def _agree_on_stopping(trainer) -> None:
 
 def run_training(preset, config_file, overrides: dict, out, resume, log=print, progress=True) -> Path:
     """`session.run_training`, on every rank when started by torchrun (else in this one process)."""
-    from mnistgan import session
-
     if torchrun_env() is None:
         return session.run_training(preset, config_file, overrides, out, resume, log, progress)
     rank, world_size = init_process_group()
     try:
         if out is None and resume is None:
             # The default run dir has a timestamp: rank 0 picks it for everyone.
-            from mnistgan.config import resolve
-
             chosen = [str(session.default_run_dir(resolve(preset, config_file, **overrides).preset))]
             dist.broadcast_object_list(chosen, src=0)
             out = Path(chosen[0])
         quiet = rank != 0
         trainer = session.build_trainer(preset, config_file, overrides, out, resume,
                                         log=(lambda m: None) if quiet else log, progress=progress and not quiet,
-                                        rank=rank, world_size=world_size)
+                                        rank=rank, world_size=world_size, stop=AgreedStop())
+        check_precision(trainer.precision)
         if rank == 0:
             log(f"{world_size} processes, global batch {world_size} x {trainer.cfg.batch_size}")
-        prepare(trainer)
+        distribute(trainer.gan, trainer.step_fn)
         return trainer.fit()
     finally:
         dist.destroy_process_group()

@@ -1,0 +1,82 @@
+"""An architecture summary as Keras' `model.summary()` shows it: each layer, its output shape, its parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from mnistgan.nets import NUM_CLASSES
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    name: str  # the module's path inside the network, e.g. "net.up1"
+    kind: str  # its class, e.g. "ConvTranspose2d"
+    output_shape: tuple  # without the batch dimension
+    parameters: int  # its own parameters (not its children's)
+
+
+def _shape(out) -> tuple:
+    if isinstance(out, torch.Tensor):
+        return tuple(out.shape[1:])
+    if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
+        return tuple(out[0].shape[1:])
+    return ()
+
+
+@torch.no_grad()
+def summarize(module: nn.Module, *inputs) -> list[LayerRow]:
+    """Run `module(*inputs)` once in eval mode and record every module that does work, in call order."""
+    rows: list[LayerRow] = []
+    hooks = []
+    for name, m in module.named_modules():
+        own = sum(p.numel() for p in m.parameters(recurse=False))
+        if name and (own or not list(m.children())):
+            hooks.append(m.register_forward_hook(
+                lambda mod, args, out, name=name, own=own: rows.append(
+                    LayerRow(name, type(mod).__name__, _shape(out), own))))
+    was_training = module.training
+    try:
+        module.eval()(*inputs)
+    finally:
+        module.train(was_training)
+        for h in hooks:
+            h.remove()
+    return rows
+
+
+def summarize_gan(G: nn.Module, D: nn.Module | None = None) -> dict[str, list[LayerRow]]:
+    """G (and D) run on two example inputs: noise and digits, and images."""
+    z = torch.zeros(2, G.latent_dim)
+    labels = torch.tensor([3, 7]) if G.conditional else None
+    tables = {"Generator": summarize(G, z, labels)}
+    if D is not None:
+        tables["Discriminator"] = summarize(D, torch.zeros(2, 1, 28, 28), labels)
+    return tables
+
+
+def as_markdown(tables: dict[str, list[LayerRow]]) -> str:
+    lines = []
+    for title, rows in tables.items():
+        total = sum(r.parameters for r in rows)
+        lines += [f"### {title} ({total:,} parameters)", "", "| layer | type | output shape | parameters |",
+                  "|---|---|---|---:|"]
+        lines += [f"| {r.name} | {r.kind} | {tuple(r.output_shape)} | {r.parameters:,} |" for r in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def as_text(tables: dict[str, list[LayerRow]]) -> str:
+    lines = []
+    for title, rows in tables.items():
+        width = max([len(r.name) + len(r.kind) + 3 for r in rows] + [24])
+        lines += [title, "=" * (width + 40), f"{'layer (type)':<{width}}{'output shape':<24}{'params':>16}",
+                  "-" * (width + 40)]
+        lines += [f"{f'{r.name} ({r.kind})':<{width}}{str(tuple(r.output_shape)):<24}{r.parameters:>16,}" for r in rows]
+        lines += ["-" * (width + 40), f"total parameters: {sum(r.parameters for r in rows):,}", ""]
+    return "\n".join(lines)
+
+
+__all__ = ["LayerRow", "summarize", "summarize_gan", "as_markdown", "as_text", "NUM_CLASSES"]

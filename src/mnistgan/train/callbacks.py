@@ -1,0 +1,162 @@
+"""What happens between epochs and at the end of training, one small callback each.
+
+A callback has `on_epoch_end(trainer, measured)` and `on_train_end(trainer, measured)`;
+each returns what it measured or decided as a dict (or None), which the loop
+merges into `measured` and hands to the callbacks after it: `Evaluation`
+returns {"eval": record}, `BestModel` and `EarlyStop` read it, `EarlyStop`
+returns {"stop": reason}. Nothing plants attributes on the trainer or re-reads
+files to learn what another callback found.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from mnistgan.metrics.evaluation import compute_metrics, metrics_record, real_floor
+from mnistgan.plots import plot_training_curves
+from mnistgan.provenance import command_line
+from mnistgan.sampling import Sampler
+
+# The evaluation's noise must not repeat the training or sample-grid noise.
+EVAL_NOISE_SEED_OFFSET = 7_919
+EVAL_METRICS = ("fid", "cond_acc")
+# Redrawing losses.png takes a noticeable fraction of a second, time a GPU would wait: during
+# training it is redrawn at most this often, and always at the end.
+PLOT_EVERY_S = 30.0
+
+
+class Callback:
+    def on_epoch_end(self, trainer, measured: dict) -> dict | None:
+        return None
+
+    def on_train_end(self, trainer, measured: dict) -> dict | None:
+        return None
+
+
+class SampleGrids(Callback):
+    """The fixed-noise grid (a row per digit) as samples/epoch_NNN.png and .npz."""
+
+    def __init__(self, every: int):
+        self.every = every
+
+    def on_epoch_end(self, trainer, measured):
+        if trainer.progress.epoch % self.every == 0 or trainer.progress.epoch == trainer.cfg.epochs:
+            trainer.write_samples()
+
+    def on_train_end(self, trainer, measured):
+        if not trainer.has_samples_for_now():
+            trainer.write_samples()
+
+
+class CurvePlot(Callback):
+    """losses.png from metrics.jsonl, at most every `PLOT_EVERY_S` seconds during training."""
+
+    def __init__(self, at_most_every_s: float = PLOT_EVERY_S):
+        self.at_most_every_s, self.last = at_most_every_s, -math.inf
+
+    def draw(self, trainer, force: bool = False) -> None:
+        now = time.monotonic()
+        if trainer.rank != 0 or (not force and now - self.last < self.at_most_every_s):
+            return
+        self.last = now
+        records = trainer.run.read_metrics()
+        if records:
+            plot_training_curves(records, trainer.run.curves_path)
+
+    def on_epoch_end(self, trainer, measured):
+        self.draw(trainer)
+
+    def on_train_end(self, trainer, measured):
+        self.draw(trainer, force=True)
+
+
+class Checkpoints(Callback):
+    """A checkpoint every `every` epochs (the loop also saves one whenever training stops)."""
+
+    def __init__(self, every: int):
+        self.every = every
+
+    def on_epoch_end(self, trainer, measured):
+        if trainer.progress.epoch % self.every == 0 and trainer.progress.epoch < trainer.cfg.epochs:
+            trainer.save_checkpoint()
+
+
+class Evaluation(Callback):
+    """FID and conditional accuracy of `num` G_ema digits every `every` epochs (0: only at the end).
+
+    The noise comes from its own seeded generator, the same at every evaluation (epochs are
+    compared on the same latent points), and never touches the global random state that
+    exact resume depends on.
+    """
+
+    def __init__(self, every: int, num: int):
+        self.every, self.num = every, min(max(num, 2), 60_000)
+        self.last: dict | None = None  # (step, record): the end of training may be the epoch just scored
+
+    def evaluate(self, trainer) -> dict:
+        if self.last is not None and self.last["step"] == trainer.progress.step:
+            return self.last
+        seed = trainer.cfg.seed
+        images, labels = Sampler(trainer.gan.G_ema, device=trainer.device).sample(self.num, seed=seed + EVAL_NOISE_SEED_OFFSET)
+        progress = trainer.progress
+        self.last = metrics_record(
+            compute_metrics(images, labels, seed=seed, metrics=EVAL_METRICS),
+            real_floor(self.num, seed=seed, metrics=EVAL_METRICS), self.num, seed, command_line(),
+            source=f"{self.num} samples from G_ema during training (noise seed {seed} + {EVAL_NOISE_SEED_OFFSET})",
+            epoch=progress.epoch, step=progress.step)
+        model, floor = self.last["model"], self.last["floor"]
+        trainer.run.append_metrics({"kind": "eval", "step": progress.step, "epoch": progress.epoch,
+                                    "fid": model["fid"], "fid_floor": floor["fid"],
+                                    "cond_acc": model.get("cond_acc"), "cond_acc_floor": floor.get("cond_acc")})
+        acc = "" if model.get("cond_acc") is None else f", conditional accuracy {model['cond_acc']:.3f}"
+        trainer.log(f"epoch {progress.epoch}, step {progress.step}: FID {model['fid']:.4g} "
+                    f"(real digits: {floor['fid']:.4g}){acc}")
+        return self.last
+
+    def on_epoch_end(self, trainer, measured):
+        if trainer.rank == 0 and self.every > 0 and trainer.progress.epoch % self.every == 0:
+            return {"eval": self.evaluate(trainer)}
+
+    def on_train_end(self, trainer, measured):
+        if trainer.rank == 0:
+            return {"eval": self.evaluate(trainer)}
+
+
+class BestModel(Callback):
+    """best/: the model folder of the evaluation with the lowest FID so far (over resumes too)."""
+
+    def __init__(self, best_fid: float = math.inf):
+        self.best_fid = best_fid
+
+    def _keep_if_better(self, trainer, measured):
+        record = measured.get("eval")
+        if record is not None and record["model"]["fid"] < self.best_fid:
+            self.best_fid = record["model"]["fid"]
+            trainer.export(trainer.run.best_dir, record)
+            return {"best": record}
+
+    on_epoch_end = on_train_end = _keep_if_better
+
+
+class EarlyStop(Callback):
+    """Stop when `patience` evaluations in a row have not lowered the FID (GANs often get worse late).
+
+    Counts from this session's start, so `--resume` continues past an early stop.
+    """
+
+    def __init__(self, patience: int):
+        self.patience, self.best, self.stale = patience, math.inf, 0
+
+    def on_epoch_end(self, trainer, measured):
+        record = measured.get("eval")
+        if record is None:
+            return None
+        fid = record["model"]["fid"]
+        if fid < self.best:
+            self.best, self.stale = fid, 0
+            return None
+        self.stale += 1
+        if self.stale >= self.patience:
+            return {"stop": f"early stop: FID has not improved on {self.best:.4g} for {self.stale} evaluations"}
+        return None
