@@ -43,11 +43,16 @@ def unconditional_model(path: Path) -> Path:
     return path
 
 
-def fake_sample_grids(run_dir: Path, epochs=(1, 2, 3)) -> None:
-    """samples/epoch_NNN.png as training writes them (10 per row, scale 2), with different digits each epoch."""
+def fake_sample_grids(run_dir: Path, epochs=(1, 2, 3)) -> dict[int, np.ndarray]:
+    """Each epoch's fixed-noise samples as training writes them: the arrays (through RunDir) and the PNG grid
+    (10 per row, scale 2), with different digits each epoch. Returns the digits by epoch."""
     from mnistgan.grids import save_grid
+    from mnistgan.train.rundir import RunDir
 
-    rng = np.random.default_rng(0)
+    run, rng, written = RunDir(run_dir), np.random.default_rng(0), {}
     for e in epochs:
-        save_grid(rng.integers(0, 256, (100, 28, 28), dtype=np.uint8), run_dir / "samples" / f"epoch_{e:03d}.png",
-                  nrow=10, scale=2)
+        digits = rng.integers(0, 256, (100, 28, 28), dtype=np.uint8)
+        run.write_sample_arrays(e, digits, np.arange(100) // 10)
+        save_grid(digits, run.sample_grid_path(e), nrow=10, scale=2)
+        written[e] = digits
+    return written

@@ -10,7 +10,7 @@ from PIL import Image
 
 from mnistgan import pictures
 from mnistgan.cli import main
-from mnistgan.grids import save_grid
+from mnistgan.train.rundir import RunDir
 from tests.picture_runs import fake_sample_grids, tiny_run, unconditional_model
 
 S = pictures.SCALE
@@ -97,7 +97,7 @@ def test_commands_work_on_a_bundled_model(tmp_path):
 
 def test_progress_of_a_real_run(run, tmp_path):
     cli("progress", run, "--out", tmp_path / "progress.png")
-    epochs = len(pictures.sample_grids(run))
+    epochs = len(RunDir(run).sample_epochs())
     height = pictures.TITLE_H + pictures.COL_H + (epochs * 30 + 2) * S  # a conditional run: digits above columns
     assert opened(tmp_path / "progress.png") == ("PNG", (80 + GRID_W, height), 1)
 
@@ -123,13 +123,21 @@ def test_bad_inputs_are_one_line_errors(run, tmp_path, capsys):
     assert "no such model folder" in fails(capsys, "grid", "--model", tmp_path / "nowhere", "--out", tmp_path / "g.png")
 
 
-def test_read_grid_recovers_the_digits_training_saved(tmp_path):
-    digits = np.random.default_rng(1).integers(0, 256, (30, 28, 28), dtype=np.uint8)
-    save_grid(digits, tmp_path / "g.png", nrow=10, scale=2)
-    assert np.array_equal(pictures.read_grid(tmp_path / "g.png"), digits)
-    Image.new("L", (100, 40)).save(tmp_path / "other.png")
-    with pytest.raises(Exception, match="not a 10-per-row digit grid"):
-        pictures.read_grid(tmp_path / "other.png")
+def test_progress_shows_the_digits_training_saved(tmp_path):
+    written = fake_sample_grids(tmp_path, epochs=(1, 4))
+    columns = pictures.fixed_noise_columns(tmp_path, [1, 4])
+    assert columns.shape == (2, 10, 28, 28)
+    for row, epoch in zip(columns, (1, 4)):
+        assert np.array_equal(row, written[epoch][::10])  # the first digit of each grid row
+
+
+@pytest.mark.bad_input("file")
+def test_unreadable_sample_arrays_are_a_one_line_error(tmp_path, capsys):
+    fake_sample_grids(tmp_path, epochs=(1, 2))
+    broken = RunDir(tmp_path).sample_arrays_path(2)
+    broken.write_bytes(b"not an npz")
+    err = fails(capsys, "progress", tmp_path, "--out", tmp_path / "p.png")
+    assert "not readable sample arrays" in err and str(broken) in err
 
 
 def test_pick_epochs_keeps_the_ends_and_spreads_the_rest():

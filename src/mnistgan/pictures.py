@@ -2,15 +2,17 @@
 
 Digits go through `grids.tile`/`grids.upscale`, so they always render as dark ink on
 white paper, nearest-neighbour upscaled; labels use matplotlib's DejaVu Sans, the
-typeface of the plots. Every function returns PIL images ("L" mode); writing them
-is `save_picture` (PNG or animated GIF, atomically).
+typeface of the plots. Every function returns PIL images ("L" mode); `encode_picture`
+turns them into PNG or animated-GIF bytes and `save_picture` writes them atomically.
+A run's progress pictures are drawn from the sample arrays training saves each epoch
+(read through `RunDir`), not from its PNG grids.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import os
-import re
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,10 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from mnistgan.errors import MnistganError
-from mnistgan.grids import save_image, tile, upscale
+from mnistgan.fileio import atomic_write_bytes
+from mnistgan.grids import tile, upscale
+from mnistgan.presets import get_preset
+from mnistgan.train.rundir import RunDir
 
 SCALE = 3  # screen pixels per MNIST pixel in PNG pictures
 GIF_SCALE = 8  # one digit per frame in interpolation GIFs: 224 px
@@ -29,7 +34,10 @@ TITLE_H = 30  # title bar above a panel
 COL_H = 22  # column labels under the title
 GAP = 24  # between panels side by side
 INK, MUTED, PAPER = 0, 90, 255
-SAMPLE_GRID = re.compile(r"epoch_(\d+)\.png$")
+PROGRESS_FRAME_SCALE = 2  # a whole fixed-noise grid per frame, as training draws it
+PROGRESS_FRAME_MS, PROGRESS_HOLD_MS = 500, 2000  # progress GIFs rest on the last epoch
+INTERPOLATION_FRAME_MS = 90
+DIGITS_PER_ROW = 10  # training's fixed-noise grids: a row per digit for conditional runs
 
 
 @functools.lru_cache(maxsize=8)
@@ -43,11 +51,6 @@ def font(size: int = 16) -> ImageFont.ImageFont:
 
 
 # ---------------------------------------------------------------- layout
-
-
-def grid_size(ncol: int, nrow: int, scale: int = SCALE) -> tuple[int, int]:
-    """Pixel size (width, height) of `tile` output for ncol x nrow digits, upscaled."""
-    return (ncol * CELL + PAD) * scale, (nrow * CELL + PAD) * scale
 
 
 def labelled_grid(digits: np.ndarray, ncol: int, scale: int = SCALE, row_labels: list[str] | None = None,
@@ -135,9 +138,14 @@ def interpolation_strip(images: np.ndarray, caption: str | None = None, scale: i
 
 
 def interpolation_frames(images: np.ndarray, scale: int = GIF_SCALE) -> list[Image.Image]:
-    """One upscaled digit per frame, there and back again (no frame repeated at the turns)."""
+    """One upscaled digit per frame, there and back again (no frame repeated at the turns), so the loop has no jump."""
     order = list(range(len(images))) + list(range(len(images) - 2, 0, -1))
     return [upscale(255 - images[i], scale) for i in order]
+
+
+def interpolation_gif(images: np.ndarray, scale: int = GIF_SCALE, duration_ms: int = INTERPOLATION_FRAME_MS) -> bytes:
+    """The looping there-and-back animation of interpolated uint8 digits (N, 28, 28), as GIF bytes."""
+    return encode_picture(interpolation_frames(images, scale), "GIF", duration_ms)
 
 
 def neighbour_pairs(fake: np.ndarray, nearest: np.ndarray, scale: int = SCALE) -> Image.Image:
@@ -158,33 +166,6 @@ def interpolation_caption(sampler, from_digit, to_digit, seeds, slerp: bool) -> 
 # ---------------------------------------------------------------- training progress
 
 
-def sample_grids(run_dir: str | os.PathLike) -> list[tuple[int, Path]]:
-    """(epoch, path) of the run's samples/epoch_NNN.png, in epoch order."""
-    found = []
-    for p in (Path(run_dir) / "samples").glob("epoch_*.png"):
-        m = SAMPLE_GRID.search(p.name)
-        if m:
-            found.append((int(m.group(1)), p))
-    return sorted(found)
-
-
-def read_grid(path: Path, ncol: int = 10) -> np.ndarray:
-    """The digits of a grid PNG written by grids.save_grid (`ncol` per row), uint8 (N, 28, 28)."""
-    try:
-        with Image.open(path) as im:
-            a = np.asarray(im.convert("L"))
-    except OSError as e:
-        raise MnistganError(f"{path}: not a readable image ({e})") from None
-    scale, rest = divmod(a.shape[1], ncol * CELL + PAD)
-    nrow = (a.shape[0] // max(scale, 1) - PAD) // CELL
-    if rest or scale < 1 or (nrow * CELL + PAD) * scale != a.shape[0]:
-        raise MnistganError(f"{path}: not a {ncol}-per-row digit grid ({a.shape[1]}x{a.shape[0]} px)")
-    cells = [a[(PAD + r * CELL) * scale:(PAD + r * CELL + 28) * scale:scale,
-               (PAD + c * CELL) * scale:(PAD + c * CELL + 28) * scale:scale]
-             for r in range(nrow) for c in range(ncol)]
-    return 255 - np.stack(cells)
-
-
 def pick_epochs(epochs: list, most: int) -> list:
     """At most `most` items, evenly spread, always keeping the first and the last."""
     if len(epochs) <= most:
@@ -193,70 +174,85 @@ def pick_epochs(epochs: list, most: int) -> list:
     return [epochs[i] for i in idx]
 
 
-def _grids_or_fail(run_dir) -> list[tuple[int, Path]]:
-    grids = sample_grids(run_dir)
-    if not grids:
-        raise MnistganError(f"{run_dir}: no samples/epoch_*.png (is it a run directory from `mnistgan train`?)")
-    return grids
+def sample_epochs(run_dir: str | os.PathLike) -> list[int]:
+    """The epochs whose fixed-noise samples the run saved, in order; an error if there are none."""
+    epochs = RunDir(run_dir).sample_epochs()
+    if not epochs:
+        raise MnistganError(f"{run_dir}: no samples saved by training yet "
+                            "(is it a run directory from `mnistgan train`, of at least one epoch?)")
+    return epochs
+
+
+def fixed_noise_columns(run_dir: str | os.PathLike, epochs: list[int]) -> np.ndarray:
+    """(len(epochs), up to 10, 28, 28): per epoch, the first digit of each fixed-noise grid row; the same noise
+    vector throughout, so a column shows one digit (conditional) or one noise vector (unconditional) evolve."""
+    run = RunDir(run_dir)
+    rows = []
+    for epoch in epochs:
+        digits, _ = run.read_samples(epoch)
+        rows.append(digits[:: len(digits) // DIGITS_PER_ROW][:DIGITS_PER_ROW] if len(digits) >= DIGITS_PER_ROW
+                    else digits)
+    ncol = max(len(r) for r in rows)
+    return np.stack([np.pad(r, ((0, ncol - len(r)), (0, 0), (0, 0))) for r in rows])
 
 
 def progress_collage(run_dir: str | os.PathLike, most: int = 12, scale: int = SCALE) -> Image.Image:
-    """A row per epoch (at most `most`), the first fixed-noise digit of each grid row: how one noise vector
-    per class (conditional) or ten noise vectors (unconditional) evolve."""
-    grids = pick_epochs(_grids_or_fail(run_dir), most)
-    rows = []
-    for _, path in grids:
-        cells = read_grid(path)
-        rows.append(cells[:: len(cells) // 10][:10] if len(cells) >= 10 else cells)
-    ncol = max(len(r) for r in rows)
-    digits = np.concatenate([np.pad(r, ((0, ncol - len(r)), (0, 0), (0, 0))) for r in rows])
-    labels = [f"epoch {e}" for e, _ in grids]
+    """A row per epoch (at most `most`), the first fixed-noise digit of each grid row (`fixed_noise_columns`)."""
+    epochs = pick_epochs(sample_epochs(run_dir), most)
+    columns = fixed_noise_columns(run_dir, epochs)
+    ncol = columns.shape[1]
     digit_labels = [str(d) for d in range(ncol)] if run_is_conditional(run_dir) else None
-    return labelled_grid(digits, ncol, scale, labels, "Fixed noise through training", label_w=80,
-                         col_labels=digit_labels)
+    return labelled_grid(columns.reshape(-1, 28, 28), ncol, scale, [f"epoch {e}" for e in epochs],
+                         "Fixed noise through training", label_w=80, col_labels=digit_labels)
 
 
 def run_is_conditional(run_dir: str | os.PathLike) -> bool:
     """Whether the run's preset draws chosen digits (its fixed-noise grids then hold a row per digit)."""
-    import json
-
-    from mnistgan.presets import get_preset
-
     try:
-        return get_preset(json.loads((Path(run_dir) / "config.json").read_text())["config"]["preset"]).conditional
-    except (OSError, ValueError, KeyError, TypeError, MnistganError):
+        return get_preset(RunDir(run_dir).train_config()["preset"]).conditional
+    except (KeyError, TypeError, MnistganError):
         return False
 
 
 def progress_frames(run_dir: str | os.PathLike, most: int = 60) -> list[Image.Image]:
-    """Every epoch's fixed-noise grid (at most `most`), captioned with its epoch."""
-    grids = pick_epochs(_grids_or_fail(run_dir), most)
-    last = grids[-1][0]
-    frames = []
-    for epoch, path in grids:
-        with Image.open(path) as im:
-            frames.append(captioned(im.convert("L"), f"epoch {epoch} of {last}"))
-    return frames
+    """Every epoch's fixed-noise grid (at most `most`), drawn as training draws it and captioned with its epoch."""
+    run = RunDir(run_dir)
+    epochs = pick_epochs(sample_epochs(run_dir), most)
+    return [captioned(labelled_grid(run.read_samples(e)[0], DIGITS_PER_ROW, PROGRESS_FRAME_SCALE),
+                      f"epoch {e} of {epochs[-1]}") for e in epochs]
 
 
 # ---------------------------------------------------------------- writing
 
 
+def encode_picture(picture: Image.Image | list[Image.Image], fmt: str = "PNG", duration_ms: int = 120,
+                   hold_last_ms: int | None = None) -> bytes:
+    """PNG bytes of one image (the last, for a list); looping animated-GIF bytes of a list of frames (or one image)."""
+    buf = io.BytesIO()
+    if fmt.upper() == "GIF":
+        frames = picture if isinstance(picture, list) else [picture]
+        durations = [duration_ms] * len(frames)
+        if hold_last_ms is not None:
+            durations[-1] = hold_last_ms
+        frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0)
+    else:
+        (picture[-1] if isinstance(picture, list) else picture).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def write_picture_file(data: bytes, path: str | os.PathLike) -> None:
+    """Encoded picture bytes to `path`, atomically; a one-line error if that fails."""
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as e:
+        raise MnistganError(f"{path}: cannot write ({e.strerror or e})") from None
+
+
 def save_picture(picture: Image.Image | list[Image.Image], path: str | os.PathLike, duration_ms: int = 120,
                  hold_last_ms: int | None = None) -> None:
     """PNG for one image; an animated, looping GIF for a list of frames (or one image to .gif)."""
-    path = Path(path)
-    try:
-        if path.suffix.lower() == ".gif":
-            frames = picture if isinstance(picture, list) else [picture]
-            durations = [duration_ms] * len(frames)
-            if hold_last_ms is not None:
-                durations[-1] = hold_last_ms
-            save_image(frames[0], path, save_all=True, append_images=frames[1:], duration=durations, loop=0)
-        else:
-            save_image(picture[-1] if isinstance(picture, list) else picture, path, optimize=True)
-    except OSError as e:
-        raise MnistganError(f"{path}: cannot write ({e.strerror or e})") from None
+    fmt = "GIF" if Path(path).suffix.lower() == ".gif" else "PNG"
+    write_picture_file(encode_picture(picture, fmt, duration_ms, hold_last_ms), path)
 
 
 def _short(name: str, most: int = 40) -> str:

@@ -5,27 +5,31 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import zipfile
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
+import torch
 import typer
 
 from mnistgan.cli import app
 from mnistgan.console import console, log
 from mnistgan.errors import MnistganError
+from mnistgan.fileio import atomic_write_text, writable_dir
 from mnistgan.formatting import fmt
+from mnistgan.metrics.evaluation import check_samples, compute_metrics, metrics_record, real_floor, scalars
+from mnistgan.metrics.features import classifier_id, read_config
+from mnistgan.metrics.registry import METRIC_REGISTRY
+from mnistgan.model_folder import read_info, write_info
+from mnistgan.registry import BUNDLED, resolve_model
+from mnistgan.sampling import Sampler
 
 DEFAULT_NUM = 10_000
 
 
 def load_samples(path: Path, num: int | None = None):
     """(images uint8 (N, 28, 28), labels int64 (N,)) from an npz of the generate contract; -1 labels if absent."""
-    import zipfile
-
-    import numpy as np
-
-    from mnistgan.metrics.evaluation import check_samples
-
     try:
         with np.load(path, allow_pickle=False) as z:
             if "images" not in z.files:
@@ -45,15 +49,13 @@ def load_samples(path: Path, num: int | None = None):
 
 
 def print_table(title: str, model: dict, floor: dict) -> None:
-    from rich.table import Table
-
-    from mnistgan.metrics.evaluation import METRICS
+    from rich.table import Table  # on first use: it costs every command's start-up ~50 ms otherwise
 
     table = Table(title=title)
     for col, justify in (("metric", "left"), ("model", "right"), ("real floor", "right"), ("better", "left"),
                          ("what it measures", "left")):
         table.add_column(col, justify=justify)
-    for m in METRICS:
+    for m in METRIC_REGISTRY.values():
         table.add_row(m.label, fmt(model.get(m.key)), fmt(floor.get(m.key)), m.better, m.explanation)
     console.print(table)
     per_digit = model.get("details", {}).get("cond_acc_per_digit")
@@ -64,8 +66,6 @@ def print_table(title: str, model: dict, floor: dict) -> None:
 
 def _card_target(model_dir: Path, update_card: bool | None) -> tuple[bool, str]:
     """Whether to write the metrics into the model's info.json/README.md, and if not, why."""
-    from mnistgan.registry import BUNDLED
-
     if update_card is False:
         return False, "--no-update-card"
     if not os.access(model_dir, os.W_OK):
@@ -86,12 +86,6 @@ def evaluate(
     update_card: Optional[bool] = typer.Option(None, "--update-card/--no-update-card", help="Write the metrics into the model's info.json and card (default: yes, except for bundled models)."),
 ) -> None:
     """Score a model (or an .npz of samples) with every quality metric, beside real MNIST digits' own figures."""
-    import torch
-
-    from mnistgan.fileio import atomic_write_text, writable_dir
-    from mnistgan.metrics.evaluation import real_floor, scalars, score
-    from mnistgan.metrics.features import classifier_id, read_config
-
     if (model is None) == (samples is None):
         raise MnistganError("give either --model or --samples")
     if pairs is not None and pairs.suffix.lower() != ".png":
@@ -105,9 +99,6 @@ def evaluate(
         images, labels = load_samples(samples, num)
         name = str(samples)
     else:
-        from mnistgan.registry import resolve_model
-        from mnistgan.sampling import Sampler
-
         sampler = Sampler.from_pretrained(model)
         model_dir, _ = resolve_model(model)
         name, num = sampler.name, num or DEFAULT_NUM
@@ -119,7 +110,7 @@ def evaluate(
     n = len(images)
     log(f"scoring {n:,} digits against the MNIST test set")
     try:
-        result = score(images, labels, seed, pairs_path=pairs)
+        result = compute_metrics(images, labels, seed, pairs_path=pairs)
         log(f"real-data floor: {n:,} training digits (memorization: held-out test digits)")
         floor = real_floor(n, seed)
     except ValueError as e:
@@ -132,8 +123,8 @@ def evaluate(
     if json_out is not None:
         record = {"model": name, "num": n, "seed": seed, "command": command,
                   "classifier": {"id": classifier_id(), "test_accuracy": read_config().get("test_accuracy")},
-                  "metrics": {k: v for k, v in result.items() if k != "details"}, "details": result["details"],
-                  "floor": {k: v for k, v in floor.items() if k != "details"}, "floor_details": floor["details"]}
+                  "metrics": scalars(result), "details": result["details"],
+                  "floor": scalars(floor), "floor_details": floor["details"]}
         try:
             atomic_write_text(json_out, json.dumps(record, indent=2) + "\n")
         except OSError as e:
@@ -141,11 +132,8 @@ def evaluate(
         console.print(f"wrote {json_out}", highlight=False)
     if model_dir is not None:
         if write_card:
-            from mnistgan.model_folder import read_info, write_info
-
             info = read_info(model_dir)
-            info["metrics"] = {"model": scalars(result), "floor": scalars(floor), "num": n, "seed": seed,
-                               "classifier": classifier_id(), "command": command}
+            info["metrics"] = metrics_record(result, floor, n, seed, command)
             write_info(model_dir, info)
             console.print(f"metrics written to {model_dir / 'info.json'} and its card", highlight=False)
         else:

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import typer
+from PIL import Image
 
+from mnistgan import pictures
 from mnistgan.cli import app
-from mnistgan.registry import DEFAULT_MODEL
 from mnistgan.console import console
+from mnistgan.data import load_mnist
+from mnistgan.errors import MnistganError
+from mnistgan.outputs import check_output_path
+from mnistgan.registry import DEFAULT_MODEL
+from mnistgan.report import write_report
+from mnistgan.sampling import Sampler
+from mnistgan.train.rundir import RunDir
 
-MODEL_HELP = "Registry name (NAME or NAME@VERSION), model folder or run directory."
 IMAGE = (".png", ".gif")
+MODEL = typer.Option(DEFAULT_MODEL, "--model", help="Registry name (NAME or NAME@VERSION), model folder or run directory.")
+RUN_DIR = typer.Argument(..., help="Run directory from `mnistgan train`.")
 
 
 @app.command("interpolate")
 def interpolate(
-    model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
+    model: str = MODEL,
     from_digit: Optional[int] = typer.Option(None, "--from-digit", min=0, max=9, help="Start digit (conditional models)."),
     to_digit: Optional[int] = typer.Option(None, "--to-digit", min=0, max=9, help="End digit (conditional models)."),
     seeds: tuple[int, int] = typer.Option((0, 1), "--seeds", help="Noise seeds of the two ends: A B."),
@@ -26,78 +37,69 @@ def interpolate(
     out: Path = typer.Option(..., "--out", help="Output: .png (a strip) or .gif (an animation, there and back)."),
 ) -> None:
     """Walk the latent space between two noise vectors (and two digits): a strip or an animated GIF."""
-    from mnistgan import pictures
-    from mnistgan.outputs import check_output_path
-    from mnistgan.sampling import Sampler
-
     out = check_output_path(out, IMAGE)
     gif = out.suffix.lower() == ".gif"
     sampler = Sampler.from_pretrained(model)
     images = sampler.interpolate(steps or (24 if gif else 10), from_digit, to_digit, seeds, slerp)
     caption = pictures.interpolation_caption(sampler, from_digit, to_digit, seeds, slerp)
     if gif:
-        pictures.save_picture(pictures.interpolation_frames(images), out, duration_ms=90)
+        pictures.write_picture_file(pictures.interpolation_gif(images), out)
     else:
         pictures.save_picture(pictures.interpolation_strip(images, caption), out)
     console.print(f"wrote {out} ({caption}, {len(images)} steps)")
 
 
-@app.command("compare")
-def compare(
-    model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
-    per_class: int = typer.Option(8, "--per-class", min=1, max=100, help="Digits per row."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the generated digits and of the real picks."),
-    out: Path = typer.Option(..., "--out", help="Output .png."),
-) -> None:
-    """Real MNIST test digits beside generated ones, same layout (a row per digit for conditional models)."""
-    from mnistgan import pictures
-    from mnistgan.data import load_mnist
-    from mnistgan.outputs import check_output_path
-    from mnistgan.sampling import Sampler
-
-    out = check_output_path(out, (".png",))
-    sampler = Sampler.from_pretrained(model)
-    fake, _ = pictures.samples_per_class(sampler, per_class, seed)
+def _real_beside(sampler: Sampler, fake: np.ndarray, per_class: int, seed: int) -> Image.Image:
     test = load_mnist("test")
     real = pictures.real_per_class(test.images, test.labels, per_class, seed, by_class=sampler.conditional)
-    pictures.save_picture(pictures.real_vs_fake(real, fake, per_class, sampler.conditional, sampler.name), out)
-    console.print(f"wrote {out} (real test digits vs {sampler.name})")
+    return pictures.real_vs_fake(real, fake, per_class, sampler.conditional, sampler.name)
 
 
-@app.command("grid")
-def grid(
-    model: str = typer.Option(DEFAULT_MODEL, "--model", help=MODEL_HELP),
-    per_class: int = typer.Option(10, "--per-class", min=1, max=100, help="Digits per row."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same digits."),
-    out: Path = typer.Option(..., "--out", help="Output .png."),
-) -> None:
-    """A grid of generated digits: a labelled row per digit for conditional models, 10 rows otherwise."""
-    from mnistgan import pictures
-    from mnistgan.outputs import check_output_path
-    from mnistgan.sampling import Sampler
+def _class_grid(sampler: Sampler, images: np.ndarray, per_class: int, seed: int) -> Image.Image:
+    return pictures.class_grid(images, per_class, sampler.conditional)
 
-    out = check_output_path(out, (".png",))
-    sampler = Sampler.from_pretrained(model)
-    images, _ = pictures.samples_per_class(sampler, per_class, seed)
-    pictures.save_picture(pictures.class_grid(images, per_class, sampler.conditional), out)
-    console.print(f"wrote {out} ({len(images)} digits from {sampler.name})")
+
+def _per_class_command(name: str, default_per_class: int, description: str,
+                       draw: Callable[[Sampler, np.ndarray, int, int], Image.Image],
+                       wrote: Callable[[Sampler, np.ndarray], str]) -> Callable:
+    """Register `name`: sample `per_class` digits a row (`pictures.samples_per_class`) and `draw` them into a PNG."""
+
+    @app.command(name, help=description)
+    def command(
+        model: str = MODEL,
+        per_class: int = typer.Option(default_per_class, "--per-class", min=1, max=100, help="Digits per row."),
+        seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same digits (and, for compare, the same real picks)."),
+        out: Path = typer.Option(..., "--out", help="Output .png."),
+    ) -> None:
+        out = check_output_path(out, (".png",))  # a bad --out is refused before the sampling, not after
+        sampler = Sampler.from_pretrained(model)
+        images, _ = pictures.samples_per_class(sampler, per_class, seed)
+        pictures.save_picture(draw(sampler, images, per_class, seed), out)
+        console.print(f"wrote {out} ({wrote(sampler, images)})")
+
+    return command
+
+
+compare = _per_class_command(
+    "compare", 8, "Real MNIST test digits beside generated ones, same layout (a row per digit for conditional models).",
+    _real_beside, lambda sampler, images: f"real test digits vs {sampler.name}")
+grid = _per_class_command(
+    "grid", 10, "A grid of generated digits: a labelled row per digit for conditional models, 10 rows otherwise.",
+    _class_grid, lambda sampler, images: f"{len(images)} digits from {sampler.name}")
 
 
 @app.command("progress")
 def progress(
-    run_dir: Path = typer.Argument(..., help="Run directory from `mnistgan train`."),
+    run_dir: Path = RUN_DIR,
     out: Path = typer.Option(..., "--out", help="Output: .png (a collage, a row per epoch) or .gif (one frame per epoch)."),
     rows: int = typer.Option(12, "--rows", min=2, max=200, help="At most this many epochs in the collage (evenly spread; first and last kept)."),
 ) -> None:
-    """Training progress from a run's fixed-noise sample grids: a collage or an animated GIF."""
-    from mnistgan import pictures
-    from mnistgan.outputs import check_output_path
-
+    """Training progress from a run's fixed-noise samples: a collage or an animated GIF."""
     _check_run_dir(run_dir)
     out = check_output_path(out, IMAGE)
     if out.suffix.lower() == ".gif":
         frames = pictures.progress_frames(run_dir)
-        pictures.save_picture(frames, out, duration_ms=500, hold_last_ms=2000)
+        pictures.save_picture(frames, out, pictures.PROGRESS_FRAME_MS, pictures.PROGRESS_HOLD_MS)
         console.print(f"wrote {out} ({len(frames)} frame{'' if len(frames) == 1 else 's'})")
     else:
         pictures.save_picture(pictures.progress_collage(run_dir, most=rows), out)
@@ -106,13 +108,10 @@ def progress(
 
 @app.command("report")
 def report(
-    run_dir: Path = typer.Argument(..., help="Run directory from `mnistgan train`."),
+    run_dir: Path = RUN_DIR,
     out: Optional[Path] = typer.Option(None, "--out", help="Output .html. Default: RUN_DIR/report.html."),
 ) -> None:
     """One self-contained HTML page about a run: config, curves, quality, pictures, metrics (works offline)."""
-    from mnistgan.outputs import check_output_path
-    from mnistgan.report import write_report
-
     _check_run_dir(run_dir)
     out = check_output_path(out or run_dir / "report.html", (".html", ".htm"))
     notes = write_report(run_dir, out)
@@ -120,9 +119,7 @@ def report(
 
 
 def _check_run_dir(run_dir: Path) -> None:
-    from mnistgan.errors import MnistganError
-
     if not run_dir.is_dir():
         raise MnistganError(f"{run_dir}: no such run directory")
-    if not any((run_dir / name).exists() for name in ("config.json", "metrics.jsonl", "samples", "model")):
-        raise MnistganError(f"{run_dir}: not a run directory (no config.json, metrics.jsonl, samples/ or model/)")
+    if not RunDir(run_dir).looks_like_run():
+        raise MnistganError(f"{run_dir}: not a run directory (none of the files `mnistgan train` writes is in it)")

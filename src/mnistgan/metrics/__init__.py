@@ -2,11 +2,11 @@
 
 One job per module: `features` (the classifier and `embed`), `fid`, `kid`,
 `precision_recall`, `coverage`, `conditional`, `memorization` (pure functions
-over arrays), `reference` (the cached real-data side), `evaluation` (the
-registry: `evaluate_samples`, `real_floor`) and `training_hook` (FID during
-training).
+over arrays), `reference` (the cached real-data side), `inputs` (what metric
+functions are computed from), `registry` (each metric as one registered
+function, `METRIC_REGISTRY`) and `evaluation` (`compute_metrics`, `real_floor`,
+`metrics_record`). Training's evaluation callback is `mnistgan.train.callbacks.Evaluation`.
+
+Nothing is imported here: import the submodule you need by its full path, so
+importing one of them never drags in the others.
 """
-
-from mnistgan.metrics.evaluation import METRICS, evaluate_samples, real_floor, scalars
-
-__all__ = ["METRICS", "evaluate_samples", "real_floor", "scalars"]

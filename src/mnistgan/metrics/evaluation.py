@@ -1,54 +1,33 @@
-"""The metric registry: every quality figure of a set of digits, and the same figures for real data.
+"""Computing the registered metrics of a set of digits, and the same metrics for real data.
 
-    from mnistgan.metrics import evaluate_samples, real_floor
-    scores = evaluate_samples(images, labels, seed=0)   # uint8 (N, 28, 28), int64 (N,) (-1: unconditional)
-    floor = real_floor(len(images), seed=0)              # the same metrics for N real training digits
+    from mnistgan.metrics.evaluation import compute_metrics, real_floor
+    result = compute_metrics(images, labels, seed=0)   # uint8 (N, 28, 28), int64 (N,) (-1: unconditional)
+    floor = real_floor(len(images), seed=0)            # the same metrics for N real training digits
 
 Every comparison is against the MNIST test set, in the feature space of the
 shipped classifier (`features.py`). The real-data floor is what real digits
 score under the same sample sizes: no model should be expected to beat it.
+The metrics themselves live in `registry.py`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
-from mnistgan.metrics import conditional, coverage, memorization
-from mnistgan.metrics.features import classifier_id, embed
-from mnistgan.metrics.fid import frechet_distance, gaussian_stats
-from mnistgan.metrics.kid import kid
-from mnistgan.metrics.precision_recall import precision_recall
-from mnistgan.metrics.reference import (HELD_OUT, memorization_threshold, metrics_cache_dir,
-                                        nearest_train_to_test, reference_set, train_images)
+from mnistgan.data import load_mnist
+from mnistgan.fileio import atomic_write_text
+from mnistgan.metrics.features import classifier_id
+from mnistgan.metrics.inputs import MetricInputs, RealFloorInputs
+from mnistgan.metrics.memorization import save_worst_pairs
+from mnistgan.metrics.reference import metrics_cache_dir, train_images
+from mnistgan.metrics.registry import METRIC_REGISTRY, Measured, Metric, resolve_metrics
 
-MAX_PR_SAMPLES = 10_000  # precision/recall compare equal-size sets; the test set has 10,000 digits
-KID_SUBSETS = 50
-FLOOR_VERSION = 1  # bump when a metric's definition changes, so cached floors are recomputed
-
-
-@dataclass(frozen=True)
-class Metric:
-    key: str
-    label: str
-    better: str  # "lower" or "higher"
-    explanation: str
-
-
-METRICS = [
-    Metric("fid", "FID", "lower", "Fréchet distance to the test set's features"),
-    Metric("kid", "KID", "lower", "kernel (MMD^2) distance to the test set's features"),
-    Metric("precision", "precision", "higher", "share of samples inside the real digits' k-NN manifold"),
-    Metric("recall", "recall", "higher", "share of real digits inside the samples' k-NN manifold"),
-    Metric("class_kl", "class KL", "lower", "KL(reference || sample class histogram), nats"),
-    Metric("classes_covered", "classes covered", "higher", f"digits with >= {coverage.MIN_SHARE:.0%} of the samples"),
-    Metric("cond_acc", "conditional accuracy", "higher", "samples classified as the digit they were asked for"),
-    Metric("memorization", "memorization", "lower", "samples nearer a training digit than any held-out real digit"),
-]
-ALL = tuple(m.key for m in METRICS)
+FLOOR_VERSION = 2  # bump when a metric or the record's layout changes, so cached floors are recomputed
 
 
 def check_samples(images, labels) -> tuple[np.ndarray, np.ndarray]:
@@ -64,75 +43,52 @@ def check_samples(images, labels) -> tuple[np.ndarray, np.ndarray]:
     return images, labels.astype(np.int64)
 
 
-def score(images, labels, seed: int = 0, metrics=ALL, pairs_path: str | os.PathLike | None = None) -> dict:
-    """The chosen metrics of uint8 digits (N, 28, 28) with requested labels (N,), -1 where unconditional.
+def measure(metrics: list[Metric], inputs: MetricInputs) -> dict:
+    """{metric key: number, ..., "details": {...}}: each metric's function called on the inputs it names."""
+    result: dict = {}
+    details: dict = {"num": len(inputs.images)}
+    for metric in metrics:
+        value = metric.compute(**inputs.arguments_for(metric.compute))
+        if isinstance(value, Measured):
+            value, more = value.value, value.details
+            details.update(more)
+        result[metric.key] = value
+    result["details"] = details
+    return result
 
-    Returns the scalar figures by metric key, plus "details" (class histogram,
-    per-digit accuracy, sample count, memorization threshold). `pairs_path` saves
-    the samples nearest to a training digit, each above it, as a PNG.
+
+def compute_metrics(images, labels, seed: int = 0, metrics: Iterable[str] | None = None,
+                    pairs_path: str | os.PathLike | None = None) -> dict:
+    """The chosen registered metrics (all if None) of uint8 digits (N, 28, 28) with requested labels (N,),
+    -1 where unconditional.
+
+    Returns the figures by metric key, plus "details" (sample count, KID's spread,
+    class histogram, per-digit accuracy, memorization threshold, ...). `pairs_path`
+    saves the samples nearest to a training digit, each above it, as a PNG (with memorization only).
     """
     images, labels = check_samples(images, labels)
-    unknown = set(metrics) - set(ALL)
-    if unknown:
-        raise ValueError(f"unknown metric(s) {sorted(unknown)}; known: {', '.join(ALL)}")
-    ref = reference_set()
-    features, logits = embed(images)
-    predictions = logits.argmax(1)
-    out: dict = {}
-    details: dict = {"num": len(images)}
-    if "fid" in metrics:
-        out["fid"] = frechet_distance(*gaussian_stats(features), ref.mu, ref.sigma)
-    if "kid" in metrics:
-        out["kid"], out["kid_std"] = kid(features, ref.features, subsets=KID_SUBSETS, seed=seed)
-    if "precision" in metrics or "recall" in metrics:
-        n = min(len(features), MAX_PR_SAMPLES)
-        real = ref.features[np.random.default_rng(seed).permutation(len(ref.features))[:n]]
-        out["precision"], out["recall"] = precision_recall(real, features[:n])
-        details["precision_recall_samples"] = n
-    if "class_kl" in metrics or "classes_covered" in metrics:
-        conditioned = labels >= 0
-        # Conditional samples should follow the digits asked for; unconditional ones, the test set's classes.
-        reference = (np.bincount(labels[conditioned], minlength=10) / conditioned.sum()
-                     if conditioned.any() else ref.class_distribution)
-        cov = coverage.mode_coverage(predictions, reference)
-        out["class_kl"], out["classes_covered"] = cov["class_kl"], cov["classes_covered"]
-        details["class_histogram"] = [round(v, 5) for v in cov["class_histogram"]]
-    if "cond_acc" in metrics:
-        out["cond_acc"], per_digit = conditional.conditional_accuracy(predictions, labels)
-        details["cond_acc_per_digit"] = per_digit
-    if "memorization" in metrics:
-        train = train_images()
-        distance, index = memorization.nearest_neighbours(images, train)
-        threshold = memorization_threshold()
-        out["memorization"] = memorization.memorized_fraction(distance, threshold)
-        details.update(memorization_threshold=round(threshold, 5), nearest_train_distance=round(float(distance.min()), 5))
-        if pairs_path is not None:
-            memorization.save_worst_pairs(pairs_path, images, train, distance, index)
-    out["details"] = details
-    return out
+    chosen = resolve_metrics(metrics)
+    inputs = MetricInputs(images, labels, seed)
+    result = measure(chosen, inputs)
+    if pairs_path is not None and "memorization" in result:
+        save_worst_pairs(pairs_path, images, train_images(), *inputs.nearest_train)  # the search memorization made
+    return result
 
 
-def evaluate_samples(images, labels, seed: int = 0, metrics=ALL, pairs_path=None) -> dict:
-    """Every metric (or the chosen ones) of generated digits against the MNIST test set."""
-    return score(images, labels, seed, metrics, pairs_path)
-
-
-def _floor_path(num: int, seed: int, metrics: tuple[str, ...]):
-    tag = "" if set(metrics) == set(ALL) else "-" + "+".join(sorted(metrics))
+def _floor_path(num: int, seed: int, metrics: tuple[str, ...]) -> Path:
+    tag = "" if set(metrics) == set(METRIC_REGISTRY) else "-" + "+".join(sorted(metrics))
     return metrics_cache_dir() / f"floor-v{FLOOR_VERSION}-{classifier_id()}-n{num}-s{seed}{tag}.json"
 
 
-def real_floor(num: int, seed: int = 0, metrics=ALL) -> dict:
+def real_floor(num: int, seed: int = 0, metrics: Iterable[str] | None = None) -> dict:
     """The same metrics for `num` real training digits (random, by `seed`) with their true labels.
 
-    Memorization is the exception: real training digits are their own nearest
-    neighbours (distance 0), so its floor uses up to `num` held-out test digits
-    (test[0:5000]) instead. Cached per (num, seed, metrics, classifier) in the XDG cache.
+    Memorization is the exception: its distances to the training set come from up
+    to `num` held-out test digits instead (see `RealFloorInputs`). Cached per
+    (num, seed, metrics, classifier) in the XDG cache.
     """
-    from mnistgan.fileio import atomic_write_text
-
-    metrics = tuple(m for m in ALL if m in metrics)
-    path = _floor_path(num, seed, metrics)
+    chosen = resolve_metrics(metrics)
+    path = _floor_path(num, seed, tuple(m.key for m in chosen))
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
@@ -140,19 +96,9 @@ def real_floor(num: int, seed: int = 0, metrics=ALL) -> dict:
     train = train_images()
     if not 2 <= num <= len(train):
         raise ValueError(f"the real-data floor needs 2..{len(train)} digits, got {num}")
-    from mnistgan.data import load_mnist
-
     idx = np.sort(np.random.default_rng(seed).permutation(len(train))[:num])
     labels = load_mnist("train").labels.numpy()[idx]
-    floor = score(train[idx], labels, seed, metrics=tuple(m for m in metrics if m != "memorization"))
-    if "memorization" in metrics:
-        held_out = np.arange(HELD_OUT.start, HELD_OUT.stop)
-        held_out = np.sort(np.random.default_rng(seed).permutation(held_out)[: min(num, len(held_out))])
-        distance = nearest_train_to_test()[0][held_out]  # shipped: no need to search the training set again
-        threshold = memorization_threshold()
-        floor["memorization"] = memorization.memorized_fraction(distance, threshold)
-        floor["details"].update(memorization_threshold=round(threshold, 5), memorization_samples=len(held_out),
-                                nearest_train_distance=round(float(distance.min()), 5))
+    floor = measure(chosen, RealFloorInputs(train[idx], labels, seed))
     try:
         atomic_write_text(path, json.dumps(floor, indent=2) + "\n")
     except OSError:
@@ -161,5 +107,17 @@ def real_floor(num: int, seed: int = 0, metrics=ALL) -> dict:
 
 
 def scalars(result: dict) -> dict:
-    """The registry's figures of a result, in table order (no details, no std)."""
-    return {m.key: result[m.key] for m in METRICS if m.key in result}
+    """The registered metrics' figures of a result, in table order (no details)."""
+    return {key: result[key] for key in METRIC_REGISTRY if key in result}
+
+
+def metrics_record(result: dict, floor: dict, num: int, seed: int, command: str, source: str | None = None, *,
+                   epoch: int | None = None, step: int | None = None) -> dict:
+    """The metrics block of a model folder's info.json (its card's table), whoever measured them.
+
+    `source` says where the samples came from when it is not "`num` samples, seed `seed`";
+    `epoch` and `step` date an evaluation made during training. Keys that are None are left out.
+    """
+    record = {"model": scalars(result), "floor": scalars(floor), "num": num, "seed": seed,
+              "classifier": classifier_id(), "command": command, "source": source, "epoch": epoch, "step": step}
+    return {k: v for k, v in record.items() if v is not None}

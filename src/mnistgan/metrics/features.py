@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from mnistgan.data import to_unit_range
 from mnistgan.errors import ModelFileError
 
 HERE = Path(__file__).parent
@@ -119,8 +120,6 @@ def embed(images, batch_size: int = EMBED_BATCH, device: str | torch.device = "c
 
     Images already on an accelerator can be embedded there (`device`); the figures come back as CPU arrays.
     """
-    from mnistgan.data import to_unit_range
-
     x = _as_uint8_tensor(images, torch.device(device))
     model = _classifier_on(str(torch.device(device)))
     feats, logits = [], []

@@ -14,6 +14,8 @@ import os
 import numpy as np
 import torch
 
+from mnistgan.grids import save_grid
+
 CHUNK = 512
 
 
@@ -56,8 +58,6 @@ def save_worst_pairs(path: str | os.PathLike, images, train_images, distances: n
 
     Rows alternate: a row of generated digits, then the row of their nearest training digits below them.
     """
-    from mnistgan.grids import save_grid
-
     images, train_images = np.asarray(images, np.uint8), np.asarray(train_images, np.uint8)
     order = worst_pairs(distances, count)
     per_row = min(per_row, len(order))

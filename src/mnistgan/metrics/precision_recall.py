@@ -43,8 +43,16 @@ def in_manifold(queries: np.ndarray, points: np.ndarray, radii: np.ndarray) -> n
     return torch.cat(inside).numpy() if inside else np.zeros(0, bool)
 
 
+def precision(real: np.ndarray, generated: np.ndarray, k: int = K) -> float:
+    """Fraction of `generated` features inside the k-NN manifold of `real` features."""
+    return float(in_manifold(generated, real, knn_radii(real, k)).mean())
+
+
+def recall(real: np.ndarray, generated: np.ndarray, k: int = K) -> float:
+    """Fraction of `real` features inside the k-NN manifold of `generated` features."""
+    return precision(generated, real, k)
+
+
 def precision_recall(real: np.ndarray, generated: np.ndarray, k: int = K) -> tuple[float, float]:
     """(precision, recall) of `generated` features against `real` features."""
-    precision = in_manifold(generated, real, knn_radii(real, k)).mean()
-    recall = in_manifold(real, generated, knn_radii(generated, k)).mean()
-    return float(precision), float(recall)
+    return precision(real, generated, k), recall(real, generated, k)

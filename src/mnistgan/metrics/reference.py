@@ -20,8 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mnistgan.fileio import atomic_write_bytes
+from mnistgan.data import cache_dir, load_mnist
+from mnistgan.fileio import atomic_path, atomic_write_bytes
 from mnistgan.metrics.features import HERE, classifier_id, embed
+from mnistgan.metrics.fid import gaussian_stats
+from mnistgan.metrics.memorization import nearest_neighbours
 
 TEST_TO_TRAIN = HERE / "test_to_train.safetensors"
 HELD_OUT = slice(0, 5000)     # test digits that measure the memorization floor
@@ -29,8 +32,6 @@ REFERENCE = slice(5000, None)  # test digits that set the memorization threshold
 
 
 def metrics_cache_dir() -> Path:
-    from mnistgan.data import cache_dir
-
     return cache_dir().parent / "metrics"
 
 
@@ -49,9 +50,6 @@ class RealReference:
 
 @functools.lru_cache(maxsize=1)
 def reference_set() -> RealReference:
-    from mnistgan.data import load_mnist
-    from mnistgan.metrics.fid import gaussian_stats
-
     path = metrics_cache_dir() / f"test-features-{classifier_id()}.npz"
     try:
         with np.load(path) as z:
@@ -72,16 +70,11 @@ def reference_set() -> RealReference:
 
 @functools.lru_cache(maxsize=1)
 def train_images() -> np.ndarray:
-    from mnistgan.data import load_mnist
-
     return load_mnist("train").images.numpy()
 
 
 def compute_test_to_train() -> tuple[np.ndarray, np.ndarray]:
     """(distance float64 (10000,), index int64 (10000,)) of each test digit's nearest training digit."""
-    from mnistgan.data import load_mnist
-    from mnistgan.metrics.memorization import nearest_neighbours
-
     return nearest_neighbours(load_mnist("test").images, train_images())
 
 
@@ -96,8 +89,6 @@ def nearest_train_to_test() -> tuple[np.ndarray, np.ndarray]:
             t = load_file(str(path))
             return t["distance"], t["index"]
     distance, index = compute_test_to_train()
-    from mnistgan.fileio import atomic_path
-
     with atomic_path(cached) as tmp:
         save_file({"distance": distance, "index": index}, str(tmp))
     return distance, index
