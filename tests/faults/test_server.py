@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from mnistgan import registry
-from tests.serving import LiveServer
+from tests.serve.serving import LiveServer
 
 BUNDLED = sorted(r.id for r in registry.all_models() if r.bundled)
 CONDITIONAL = {r.id for r in registry.all_models() if r.bundled and r.name in ("cdcgan", "hinge-sn")}

@@ -10,6 +10,8 @@ import typer
 
 from mnistgan.cli import app
 from mnistgan.console import log
+from mnistgan.registry import all_models
+from mnistgan.votes import VoteStore
 
 
 @app.command("serve")
@@ -20,13 +22,12 @@ def serve(
     workers: int = typer.Option(2, "--workers", min=1, max=64, help="Generation requests run at once; the rest queue."),
 ) -> None:
     """Serve the web app (/) and the REST API (/v1, documented at /docs) over the registry's models."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    # Here, not at the top: torch, FastAPI, Gradio and uvicorn take seconds to import (and the last three are
+    # the optional `serve` extra), which every other command and `mnistgan --help` would pay for.
     import torch
     import uvicorn
 
-    from mnistgan.api import create_app
-    from mnistgan.registry import all_models
-    from mnistgan.votes import VoteStore
+    from mnistgan.serve.server import create_app
 
     # Requests run side by side, one per worker: split the cores between them rather than
     # letting every request's intra-op threads fight over all of them.

@@ -15,7 +15,7 @@ from PIL import Image
 from mnistgan import registry
 from mnistgan.nets import load_generator
 from mnistgan.sampling import MAX_SEED, Sampler
-from tests.serving import METRICS, LiveServer, tiny_home
+from tests.serve.serving import METRICS, LiveServer, tiny_home
 
 # The package's own models are served beside the test ones.
 BUNDLED_IDS = {r.id for r in registry.all_models() if r.bundled}
@@ -319,7 +319,7 @@ def test_the_server_never_imports_training_code():
     import subprocess
     import sys
 
-    code = ("import sys, mnistgan.api, mnistgan.app, mnistgan.cli.serve; "
+    code = ("import sys, mnistgan.serve.server, mnistgan.cli.serve; "
             "bad = [m for m in ('mnistgan.training', 'mnistgan.session', 'mnistgan.objectives') if m in sys.modules]; "
             "assert not bad, bad")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from mnistgan.votes import VoteStore
 from tests.browser import launch, requires_chromium
 from tests.conftest import REPO
-from tests.serving import LiveServer, tiny_home
+from tests.serve.serving import LiveServer, tiny_home
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
@@ -121,7 +121,7 @@ def test_an_ab_vote_is_recorded_and_shown(page, server):
 def test_model_info_shows_the_card_and_training_curves(page):
     page.get_by_role("tab", name="Model info").click()
     page.wait_for_selector("#info-card:has-text('mnistgan model')")
-    assert image_size(page, "#info-curves")[0] > 100  # losses.png of the run named in info.json's command
+    assert image_size(page, "#info-curves")[0] > 100  # the model folder's copy of its run's losses.png
     # tiny-cond@2 shows the figures its training measured at the end
     expect(page.locator("#info-metrics")).to_be_visible()
     page.locator("#info-model input").click()

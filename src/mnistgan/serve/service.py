@@ -1,0 +1,94 @@
+"""The models the server offers: registry look-ups by name, loaded Samplers (cached) and their descriptions.
+
+Shared by the REST API and the web page; it knows nothing of HTTP or Gradio.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+
+from mnistgan import registry
+from mnistgan.errors import MnistganError
+from mnistgan.model_folder import read_info
+from mnistgan.nets import load_generator
+from mnistgan.sampling import Sampler
+
+TRAINING_FIELDS = ("epochs", "steps", "batch_size", "seed", "wall_time_s", "hardware", "precision", "command")
+
+
+class ModelNotFound(MnistganError):
+    """A well-formed model name that the registry does not know."""
+
+
+class ModelService:
+    """Registry look-ups plus a small LRU cache of loaded Samplers."""
+
+    def __init__(self, cache_size: int = 8):
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, str], Sampler] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def find(spec: str) -> registry.ModelRef:
+        registry.parse_name(spec)  # a malformed name is the client's typo (422), not an unknown model (404)
+        try:
+            return registry.lookup(spec)
+        except MnistganError as e:
+            raise ModelNotFound(str(e)) from None
+
+    def sampler(self, spec: str) -> Sampler:
+        ref = self.find(spec)
+        key = (ref.id, str(ref.path))
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        # Loaded outside the lock so one slow load does not hold up requests for cached models.
+        sampler = Sampler(load_generator(ref.path), name=ref.id, info=read_info(ref.path))
+        with self._lock:
+            self._cache[key] = sampler
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return sampler
+
+    def is_conditional(self, spec: str) -> bool:
+        """Whether the model draws chosen digits; False for one that cannot be loaded."""
+        try:
+            return self.sampler(spec).conditional
+        except MnistganError:
+            return False
+
+    @staticmethod
+    def all() -> list[registry.ModelRef]:
+        return registry.all_models()
+
+    def describe(self, ref: registry.ModelRef, latest: bool = True) -> dict:
+        """What a client needs to pick a model; a broken folder is described, not raised."""
+        out = {"id": ref.id, "name": ref.name, "version": ref.version, "bundled": ref.bundled, "latest": latest}
+        try:
+            config = json.loads((ref.path / "config.json").read_text())
+            info = read_info(ref.path)
+            out.update(conditional=int(config.get("num_classes") or 0) > 0, arch=config.get("arch"),
+                       latent_dim=config.get("latent_dim"), preset=info.get("preset"),
+                       objective=info.get("objective"), metrics=info.get("metrics") or {})
+        except (OSError, ValueError, TypeError, AttributeError, MnistganError) as e:
+            out["error"] = f"cannot read this model: {e}"
+        return out
+
+    def listing(self) -> list[dict]:
+        refs = self.all()
+        newest = {r.name: r.version for r in refs}  # all_models() is sorted by version within a name
+        return [self.describe(r, latest=newest[r.name] == r.version) for r in refs]
+
+    def details(self, spec: str) -> dict:
+        ref = self.find(spec)
+        versions = registry.versions(ref.name)
+        out = self.describe(ref, latest=ref.version == versions[-1].version)
+        info = read_info(ref.path)
+        out["versions"] = [r.id for r in versions]
+        out["training"] = {k: info[k] for k in TRAINING_FIELDS if k in info}
+        card = ref.path / "README.md"
+        out["card"] = card.read_text() if card.is_file() else None
+        return out

@@ -1,0 +1,1 @@
+"""The web page (Gradio): a module per tab, assembled by `page`."""

@@ -1,0 +1,77 @@
+"""What the tabs share: the model picker, seed and digit inputs, and errors shown in the page."""
+
+from __future__ import annotations
+
+import functools
+import random
+
+import gradio as gr
+
+from mnistgan import registry
+from mnistgan.errors import MnistganError
+from mnistgan.serve.service import ModelService
+
+DIGITS = ["any"] + [str(d) for d in range(10)]
+MAX_UI_SEED = 2**31 - 1  # what a browser's number input holds exactly
+PRIVATE = {"api_visibility": "private"}  # the page's own events; scripts use the REST API
+
+Choices = list[tuple[str, str]]  # (label, model id) for a dropdown
+
+
+def model_choices(models: ModelService) -> Choices:
+    out = []
+    for m in models.listing():
+        kind = "broken" if "error" in m else ("conditional" if m["conditional"] else "any digit")
+        out.append((f"{m['id']} · {m.get('preset') or '?'} · {kind}", m["id"]))
+    return out
+
+
+def default_model(choices: Choices, avoid: str | None = None) -> str | None:
+    """The newest version of the default model (else of the first model); with `avoid`, a different one, same name first."""
+    ids = [v for _, v in choices if v != avoid]
+    if not ids:
+        return None
+    names = [i.partition("@")[0] for i in ids]
+    name = (avoid or "").partition("@")[0]
+    if name not in names:
+        name = registry.DEFAULT_MODEL if registry.DEFAULT_MODEL in names else names[0]
+    return [i for i, n in zip(ids, names) if n == name][-1]
+
+
+def model_picker(choices: Choices, value: str | None, elem_id: str, label: str = "Model") -> gr.Dropdown:
+    return gr.Dropdown(choices=choices, value=value, label=label, elem_id=elem_id,
+                       info="NAME@VERSION · preset · what it draws")
+
+
+def seed_input(value: int = 0, label: str = "Seed", **kwargs) -> gr.Number:
+    return gr.Number(value, precision=0, minimum=0, maximum=MAX_UI_SEED, label=label, **kwargs)
+
+
+def random_seed() -> int:
+    return random.randrange(MAX_UI_SEED)
+
+
+def chosen_digit(value: str | None) -> int | None:
+    return None if value in (None, "", "any") else int(value)
+
+
+def checked_seed(value) -> int:
+    if value is None or not float(value).is_integer() or not 0 <= value <= MAX_UI_SEED:
+        raise gr.Error(f"The seed must be a whole number from 0 to {MAX_UI_SEED}.")
+    return int(value)
+
+
+def shows_errors(fn):
+    """Show the library's one-line messages in the page instead of a generic 'Error'.
+
+    The first argument of `fn` is the picked model: none picked gets a hint instead of a call.
+    """
+    @functools.wraps(fn)
+    def wrapped(*args):
+        if args and args[0] in (None, ""):
+            raise gr.Error("Pick a model first (none installed? see the note at the top).")
+        try:
+            return fn(*args)
+        except MnistganError as e:
+            raise gr.Error(str(e)) from None
+    return wrapped
