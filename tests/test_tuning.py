@@ -35,14 +35,14 @@ def load(url: str, name: str):
 
 def test_sweep_on_sqlite_survives_an_interrupt_and_resumes(tmp_path, monkeypatch, capsys):
     """3 tiny hinge-sn trials: the 2nd is interrupted, the rerun finishes the study; best config trains."""
-    from mnistgan.training import Trainer
+    from mnistgan.train.loop import Trainer
 
     out = tmp_path / "sweep"
     args = ["tune", "--preset", "hinge-sn", "--trials", "3", "--out", str(out), *TINY]
     fit, calls = Trainer.fit, []
 
     def fit_interrupted_on_the_second_trial(self):
-        calls.append(self.run_dir)
+        calls.append(self.run)
         if len(calls) == 2:
             raise KeyboardInterrupt  # what Ctrl-C does to a trial in flight
         return fit(self)
@@ -91,27 +91,23 @@ def test_sweep_on_sqlite_survives_an_interrupt_and_resumes(tmp_path, monkeypatch
     assert exit_info.value.code == 1 and "other settings" in capsys.readouterr().err
 
 
-def test_pruning_hook_reports_each_epoch_and_prunes():
+def test_trial_reporter_reports_each_epoch_and_prunes():
     study = optuna.create_study(pruner=optuna.pruners.ThresholdPruner(upper=100.0))
-    records = [{"kind": "eval", "epoch": 1, "fid": 50.0, "cond_acc": None},
-               {"kind": "eval", "epoch": 2, "fid": 150.0, "cond_acc": None},
-               {"kind": "eval", "epoch": 3, "fid": 500.0, "cond_acc": None}]
-    trainer = SimpleNamespace(rank=0, epoch=1, run_dir=None, cfg=SimpleNamespace(epochs=3))
+    fids = {1: 50.0, 2: 150.0, 3: 500.0}
+    trainer = SimpleNamespace(rank=0, progress=SimpleNamespace(epoch=1), cfg=SimpleNamespace(epochs=3))
     trial = study.ask()
-    hook = tuning.pruning_hook(trial)
-    import mnistgan.tuning as module
+    reporter = tuning.TrialReporter(trial)
 
-    original = module._last_eval
-    try:
-        module._last_eval = lambda run_dir, epoch: records[epoch - 1]
-        hook(trainer, final=False)
-        trainer.epoch = 2
-        with pytest.raises(optuna.TrialPruned):
-            hook(trainer, final=False)
-        trainer.epoch = 3  # the last epoch: reported, never pruned
-        hook(trainer, final=False)
-    finally:
-        module._last_eval = original
+    def measured(epoch):
+        return {"eval": {"model": {"fid": fids[epoch], "cond_acc": None}}}
+
+    reporter.on_epoch_end(trainer, measured(1))
+    trainer.progress.epoch = 2
+    with pytest.raises(optuna.TrialPruned):
+        reporter.on_epoch_end(trainer, measured(2))
+    trainer.progress.epoch = 3  # the last epoch: reported, never pruned
+    reporter.on_epoch_end(trainer, measured(3))
+    reporter.on_epoch_end(trainer, {})  # an epoch without an evaluation reports nothing
     assert study._storage.get_trial(trial._trial_id).intermediate_values == {1: 50.0, 2: 150.0, 3: 500.0}
 
 

@@ -25,8 +25,8 @@ from mnistgan.presets import get_preset
 
 INFO = "info.json"
 CURVES = "losses.png"
-STOP_REASONS = {"finished": "the planned epochs", "max_steps": "--max-steps", "early_stop": "--early-stop",
-                "interrupted": "Ctrl-C"}
+STOP_REASONS = {"finished": "all planned epochs done", "max_steps": "--max-steps reached",
+                "early_stop": "early stopping (--early-stop)", "interrupted": "Ctrl-C (resume with --resume)"}
 
 
 def architecture_record(G: Generator, D: nn.Module | None = None) -> dict[str, list[list]]:

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from mnistgan import checkpoint, registry
+from mnistgan.train.rundir import RunDir
 from mnistgan.errors import ModelFileError
 from mnistgan.nets import load_generator
 from tests.conftest import REPO
@@ -101,12 +102,12 @@ def test_malformed_idx_and_wrong_checksum_in_a_data_dir(mnist_cache, tmp_path):
 
 def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch):
     """Disk full (ENOSPC) while writing a checkpoint: a clear error, the older checkpoint intact."""
-    from mnistgan.session import build_trainer
+    from mnistgan.train.session import build_trainer
 
     tiny = dict(g_width=8, d_width=8, latent_dim=16, precision="fp32", device="cpu", batch_size=32, max_steps=2)
     trainer = build_trainer("mlp-gan", None, tiny, tmp_path, None, log=lambda m: None, progress=False)
     trainer.fit()
-    (good,) = checkpoint.list_checkpoints(tmp_path / "checkpoints")
+    (good,) = RunDir(tmp_path).checkpoints()
     before = good.read_bytes()
 
     def disk_full(tensors, filename, metadata=None):
@@ -115,10 +116,10 @@ def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch)
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(checkpoint, "save_file", disk_full)
-    trainer.step += 1  # a later checkpoint name
+    trainer.progress.step += 1  # a later checkpoint name
     with pytest.raises(ModelFileError, match="No space left on device.*previous checkpoint is intact"):
         trainer.save_checkpoint()
-    assert checkpoint.list_checkpoints(tmp_path / "checkpoints") == [good] and good.read_bytes() == before
+    assert RunDir(tmp_path).checkpoints() == [good] and good.read_bytes() == before
     assert not [p for p in (tmp_path / "checkpoints").iterdir() if p.name.endswith(".tmp")]
 
 

@@ -6,6 +6,7 @@ import sys
 import time
 
 from mnistgan import checkpoint
+from mnistgan.train.rundir import RunDir
 from tests.conftest import REPO
 
 ARGS = ["--preset", "mlp-gan", "--train-subset", "6400", "--batch-size", "64", "--epochs", "40",
@@ -25,12 +26,12 @@ def test_sigint_checkpoints_and_resume_continues(tmp_path):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and f"Resume with: mnistgan train --resume {run}" in err
-    (saved,) = checkpoint.list_checkpoints(run / "checkpoints")[-1:]
+    (saved,) = RunDir(run).checkpoints()[-1:]
     _, meta = checkpoint.load(saved)
     assert 0 < meta["step"] < 40 * 100  # stopped part-way, state saved at that very step
 
     done = subprocess.run([sys.executable, "-m", "mnistgan", "train", "--resume", str(run), "--epochs", str(meta["epoch"] + 1),
                            "--no-progress"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    _, final = checkpoint.load(checkpoint.list_checkpoints(run / "checkpoints")[-1])
+    _, final = checkpoint.load(RunDir(run).checkpoints()[-1])
     assert final["step"] > meta["step"] and final["epoch"] == meta["epoch"] + 1

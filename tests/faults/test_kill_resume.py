@@ -17,6 +17,7 @@ import pytest
 from safetensors.torch import load_file
 
 from mnistgan import checkpoint
+from mnistgan.train.rundir import RunDir
 from tests.conftest import REPO
 
 # Tiny, fast and deterministic on CPU: 10 steps per epoch, a checkpoint every epoch.
@@ -32,7 +33,7 @@ def train(out, *extra, timeout=300):
 
 
 def final_state(run_dir):
-    (path,) = checkpoint.list_checkpoints(run_dir / "checkpoints")[-1:]
+    (path,) = RunDir(run_dir).checkpoints()[-1:]
     tensors, meta = checkpoint.load(path)
     return {k: v for k, v in tensors.items() if k.split(".")[0] in ("G", "D", "G_ema")}, meta
 
@@ -51,7 +52,7 @@ def test_sigkill_at_random_points_then_resume_ends_bit_identical(tmp_path):
     while True:
         attempts += 1
         assert attempts < 60, "the run never completed"
-        if checkpoint.list_checkpoints(run / "checkpoints"):
+        if RunDir(run).checkpoints():
             args = ["--resume", str(run), "--no-progress"]
         else:  # killed before the first checkpoint: start over in the same directory
             args = [*ARGS, "--out", str(run)]
@@ -65,7 +66,7 @@ def test_sigkill_at_random_points_then_resume_ends_bit_identical(tmp_path):
                 proc.wait()
                 kills += 1
                 # Whatever the moment, every checkpoint that is on disk must load.
-                for path in checkpoint.list_checkpoints(run / "checkpoints"):
+                for path in RunDir(run).checkpoints():
                     checkpoint.load(path)
                 continue
         _, err = proc.communicate(timeout=300)

@@ -12,12 +12,18 @@ import sys
 import pytest
 
 from mnistgan import checkpoint
-from mnistgan.session import build_trainer
-from mnistgan.training import latest_checkpoint
+from mnistgan.train.rundir import RunDir
+from mnistgan.train.session import build_trainer
+from mnistgan.train.callbacks import Evaluation
+from mnistgan.train.state import latest_checkpoint
 from tests import unprivileged
 from tests.conftest import REPO
 
 TINY = dict(g_width=8, d_width=8, latent_dim=16, precision="fp32", device="cpu", batch_size=32, max_steps=2)
+
+
+def without_evaluation(trainer) -> None:
+    trainer.callbacks = [c for c in trainer.callbacks if not isinstance(c, Evaluation)]
 
 
 @pytest.fixture
@@ -26,7 +32,7 @@ def run_dir():
     with unprivileged.workspace() as root:
         run = root / "run"
         trainer = build_trainer("mlp-gan", None, TINY, run, None, log=lambda m: None, progress=False)
-        trainer.hooks.clear()  # no end-of-run FID: this test is about files
+        without_evaluation(trainer)  # no end-of-run FID: this test is about files
         trainer.fit()
         unprivileged.give(root)
         yield run
@@ -50,14 +56,14 @@ def one_error_line(r, fragment):
 
 
 def assert_intact_and_loadable(run, good, before: bytes):
-    assert checkpoint.list_checkpoints(run / "checkpoints") == [good] and good.read_bytes() == before
+    assert RunDir(run).checkpoints() == [good] and good.read_bytes() == before
     assert not [p for p in (run / "checkpoints").iterdir() if p.name.endswith(".tmp")]
-    tensors, meta, path = latest_checkpoint(run, log=lambda m: None)
+    tensors, meta, path = latest_checkpoint(RunDir(run), log=lambda m: None)
     assert path == good and meta["step"] == 2 and tensors
 
 
 def test_resume_into_a_read_only_run_directory_is_refused_at_once(run_dir):
-    (good,) = checkpoint.list_checkpoints(run_dir / "checkpoints")
+    (good,) = RunDir(run_dir).checkpoints()
     before, files = good.read_bytes(), sorted(run_dir.rglob("*"))
     unprivileged.read_only(run_dir)
     r = resume_unprivileged(run_dir)
@@ -69,7 +75,7 @@ def test_resume_into_a_read_only_run_directory_is_refused_at_once(run_dir):
 
 def test_a_checkpoint_write_into_a_read_only_directory_keeps_the_previous_one(run_dir):
     """The run dir stays writable, its checkpoints/ does not: training runs, then its checkpoint write fails."""
-    (good,) = checkpoint.list_checkpoints(run_dir / "checkpoints")
+    (good,) = RunDir(run_dir).checkpoints()
     before = good.read_bytes()
     unprivileged.read_only(run_dir / "checkpoints")
     r = resume_unprivileged(run_dir)
@@ -80,7 +86,7 @@ def test_a_checkpoint_write_into_a_read_only_directory_keeps_the_previous_one(ru
 
     # Writable again, the run resumes from that checkpoint and finishes.
     trainer = build_trainer(None, None, {"max_steps": 4}, None, run_dir, log=lambda m: None, progress=False)
-    trainer.hooks.clear()
-    assert trainer.step == 2
+    without_evaluation(trainer)
+    assert trainer.progress.step == 2
     trainer.fit()
-    assert checkpoint.list_checkpoints(run_dir / "checkpoints")[-1].name == "ckpt-000000004.safetensors"
+    assert RunDir(run_dir).checkpoints()[-1].name == "ckpt-000000004.safetensors"

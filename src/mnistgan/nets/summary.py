@@ -28,15 +28,19 @@ def _shape(out) -> tuple:
 
 @torch.no_grad()
 def summarize(module: nn.Module, *inputs) -> list[LayerRow]:
-    """Run `module(*inputs)` once in eval mode and record every module that does work, in call order."""
-    rows: list[LayerRow] = []
-    hooks = []
-    for name, m in module.named_modules():
-        own = sum(p.numel() for p in m.parameters(recurse=False))
-        if name and (own or not list(m.children())):
-            hooks.append(m.register_forward_hook(
-                lambda mod, args, out, name=name, own=own: rows.append(
-                    LayerRow(name, type(mod).__name__, _shape(out), own))))
+    """Every module that holds weights or does work, in definition order, with the output shape of
+    its first call in one eval-mode forward of `module(*inputs)`. A module whose weights are used
+    without calling it (the conditional D's first conv) shows an empty shape."""
+    layers = [(name, m) for name, m in module.named_modules()
+              if name and (any(True for _ in m.parameters(recurse=False)) or not list(m.children()))]
+    shapes: dict[str, tuple] = {}
+
+    def record(name: str):
+        def hook(mod, args, out) -> None:  # returns None: a forward hook's return value would replace `out`
+            shapes.setdefault(name, _shape(out))
+        return hook
+
+    hooks = [m.register_forward_hook(record(name)) for name, m in layers]
     was_training = module.training
     try:
         module.eval()(*inputs)
@@ -44,7 +48,8 @@ def summarize(module: nn.Module, *inputs) -> list[LayerRow]:
         module.train(was_training)
         for h in hooks:
             h.remove()
-    return rows
+    return [LayerRow(name, type(m).__name__, shapes.get(name, ()), sum(p.numel() for p in m.parameters(recurse=False)))
+            for name, m in layers]
 
 
 def summarize_gan(G: nn.Module, D: nn.Module | None = None) -> dict[str, list[LayerRow]]:
@@ -71,7 +76,7 @@ def as_markdown(tables: dict[str, list[LayerRow]]) -> str:
 def as_text(tables: dict[str, list[LayerRow]]) -> str:
     lines = []
     for title, rows in tables.items():
-        width = max([len(r.name) + len(r.kind) + 3 for r in rows] + [24])
+        width = max([len(r.name) + len(r.kind) + 5 for r in rows] + [24])
         lines += [title, "=" * (width + 40), f"{'layer (type)':<{width}}{'output shape':<24}{'params':>16}",
                   "-" * (width + 40)]
         lines += [f"{f'{r.name} ({r.kind})':<{width}}{str(tuple(r.output_shape)):<24}{r.parameters:>16,}" for r in rows]

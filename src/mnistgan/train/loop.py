@@ -142,7 +142,7 @@ class Trainer:
         state.check_finite(self, None)
         self.save_checkpoint()
         if reason == "interrupted":
-            model_dir = self.export(self.run.model_dir, None)
+            model_dir = self.export(self.run.model_dir, None, stopped_by=reason)
             self.log(f"interrupted at step {self.progress.step}; checkpoint saved and model exported to {model_dir}. "
                      f"Resume with: mnistgan train --resume {self.run}")
             raise Interrupted(f"interrupted at step {self.progress.step}")

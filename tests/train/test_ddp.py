@@ -1,4 +1,4 @@
-"""Multi-process training (distributed.py): two ranks on the gloo backend train like one process.
+"""Multi-process training (train/ddp.py): two ranks on the gloo backend train like one process.
 
 The math: with K ranks of batch B, averaged gradients, BatchNorm statistics over
 the global batch and each rank taking its rows of the global batch's noise, a
@@ -32,6 +32,7 @@ import torch
 from safetensors.torch import load_file
 
 from mnistgan import checkpoint
+from mnistgan.train.rundir import RunDir
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = {"g_width": 8, "d_width": 8, "latent_dim": 16, "eval_samples": 100, "precision": "fp32", "device": "cpu",
@@ -48,14 +49,14 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def train_one_process(preset: str, out: Path, max_steps: int) -> None:
     """The reference: one process, batch 32, in this test process (no start-up cost)."""
-    from mnistgan.session import run_training
+    from mnistgan.train.session import run_training
 
     run_training(preset, None, {**TINY, "train_subset": 128, "epochs": 2, "batch_size": 32, "max_steps": max_steps},
                  out, None, log=lambda m: None, progress=False)
 
 
 def last_checkpoint(run_dir: Path) -> dict[str, torch.Tensor]:
-    return load_file(checkpoint.list_checkpoints(run_dir / "checkpoints")[-1])
+    return load_file(RunDir(run_dir).checkpoints()[-1])
 
 
 def assert_same_state(a: dict, b: dict) -> None:
@@ -88,7 +89,7 @@ def test_two_ranks_match_one_process_on_the_doubled_batch_with_resume(tmp_path, 
     a, b = last_checkpoint(two), last_checkpoint(one)
     assert_same_state(a, b)
     # Not equal by accident: since the first epoch's end the weights moved far more than the tolerance.
-    epoch1 = load_file(checkpoint.list_checkpoints(two / "checkpoints")[0])
+    epoch1 = load_file(RunDir(two).checkpoints()[0])
     moved = max((b[k] - epoch1[k]).abs().max().item() for k in b if k.startswith(("G.", "D.")) and b[k].is_floating_point())
     assert moved > 1e-2
 
@@ -103,7 +104,7 @@ def test_global_batch_norm_is_batch_norm_on_one_rank(tmp_path):
     import torch.distributed as dist
     from torch import nn
 
-    from mnistgan.distributed import all_reduce_mean_, use_global_batch_norm
+    from mnistgan.train.ddp import all_reduce_mean_, use_global_batch_norm
 
     dist.init_process_group("gloo", store=dist.FileStore(str(tmp_path / "store"), 1), rank=0, world_size=1)
     try:
