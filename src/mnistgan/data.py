@@ -335,3 +335,12 @@ class DeviceBatches:
     def gather(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The batch at `idx`: (images in [-1,1] (B,1,28,28), labels (B,))."""
         return to_unit_range(self.images[idx]), self.labels[idx]
+
+
+def training_batches(cfg, device: torch.device, generator: torch.Generator, rank: int = 0,
+                     world_size: int = 1) -> DeviceBatches:
+    """The training digits of a TrainConfig (all 60,000, or `train_subset`), on `device`, batched."""
+    train = load_mnist("train", cfg.data_dir)
+    if cfg.train_subset:
+        train = MNIST(train.images[: cfg.train_subset], train.labels[: cfg.train_subset], "train")
+    return DeviceBatches(train.to(device), cfg.batch_size, generator, rank, world_size)

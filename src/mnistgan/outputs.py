@@ -10,7 +10,7 @@ import numpy as np
 
 from mnistgan.errors import MnistganError
 from mnistgan.fileio import atomic_write_bytes, writable_dir
-from mnistgan.grids import grid_image
+from mnistgan.grids import grid_columns, grid_image
 
 SUFFIXES = (".png", ".npz")
 
@@ -36,14 +36,14 @@ def check_output_path(path: str | os.PathLike, suffixes=SUFFIXES) -> Path:
     return path
 
 
-def write_samples(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray, conditional: bool) -> None:
+def write_samples(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray, conditional: bool,
+                  digits=None) -> None:
+    """`images` as an .npz (with their labels) or a .png grid; `digits` is what the user asked for."""
     path = check_output_path(path)
     if path.suffix.lower() == ".npz":
         data = npz_bytes(images, labels)
     else:
-        # Rows of ten read best when the labels cycle 0..9 (a column per digit).
-        cycling = conditional and len(images) >= 10 and len(set(labels.tolist())) > 1
-        data = png_bytes(images, nrow=10 if cycling else None)
+        data = png_bytes(images, nrow=grid_columns(conditional, digits, len(images)))
     try:
         atomic_write_bytes(path, data)
     except OSError as e:

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from mnistgan.errors import MnistganError
 from mnistgan.fileio import atomic_write_bytes
-from mnistgan.grids import tile, upscale
+from mnistgan.grids import gif_bytes, tile, upscale
 from mnistgan.presets import get_preset
 from mnistgan.train.rundir import RunDir
 
@@ -137,15 +137,9 @@ def interpolation_strip(images: np.ndarray, caption: str | None = None, scale: i
     return labelled_grid(images, len(images), scale, title=caption)
 
 
-def interpolation_frames(images: np.ndarray, scale: int = GIF_SCALE) -> list[Image.Image]:
-    """One upscaled digit per frame, there and back again (no frame repeated at the turns), so the loop has no jump."""
-    order = list(range(len(images))) + list(range(len(images) - 2, 0, -1))
-    return [upscale(255 - images[i], scale) for i in order]
-
-
 def interpolation_gif(images: np.ndarray, scale: int = GIF_SCALE, duration_ms: int = INTERPOLATION_FRAME_MS) -> bytes:
     """The looping there-and-back animation of interpolated uint8 digits (N, 28, 28), as GIF bytes."""
-    return encode_picture(interpolation_frames(images, scale), "GIF", duration_ms)
+    return gif_bytes(images, scale, there_and_back=True, frame_ms=duration_ms)
 
 
 def neighbour_pairs(fake: np.ndarray, nearest: np.ndarray, scale: int = SCALE) -> Image.Image:

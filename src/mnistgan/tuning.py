@@ -236,11 +236,12 @@ class TrialReporter(Callback):
         self.final = measured.get("eval")
 
 
-def make_objective(settings: SweepSettings, log=print):
+def trial_runner(settings: SweepSettings, log=print):
+    """Optuna's objective: train one trial's configuration and return its score."""
     import optuna
 
-    from mnistgan.presets import get_preset
     from mnistgan.search_spaces import SEARCH_SPACES, Space
+
     def objective(trial) -> float:
         space = Space(trial, settings.fixed)
         SEARCH_SPACES[settings.preset](space)
@@ -273,7 +274,6 @@ def make_objective(settings: SweepSettings, log=print):
 
 def run_sweep(settings: SweepSettings, log=print):
     """Run trials until the study holds `trials` finished ones (or `timeout` passes); returns the study."""
-    import optuna
     from optuna.study import MaxTrialsCallback
     from optuna.trial import TrialState
 
@@ -289,7 +289,7 @@ def run_sweep(settings: SweepSettings, log=print):
         f"{settings.eval_samples} samples")
     # The callback stops this worker once the study (all workers together) reaches the total.
     stop_at_total = MaxTrialsCallback(settings.trials, states=(TrialState.COMPLETE, TrialState.PRUNED))
-    study.optimize(make_objective(settings, log), n_trials=remaining, timeout=settings.timeout,
+    study.optimize(trial_runner(settings, log), n_trials=remaining, timeout=settings.timeout,
                    callbacks=[stop_at_total], gc_after_trial=True)
     return study
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnistgan.errors import MnistganError
+from mnistgan.registry import home
 
 WINNERS = ("left", "right")
 BUSY_TIMEOUT_S = 30.0
@@ -36,8 +37,6 @@ CREATE TABLE IF NOT EXISTS votes (
 
 
 def default_path() -> Path:
-    from mnistgan.registry import home
-
     return home() / "votes.sqlite"
 
 

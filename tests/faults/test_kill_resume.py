@@ -6,7 +6,6 @@ every checkpoint on disk loads, and the final weights equal an uninterrupted run
 """
 
 import json
-import os
 import random
 import signal
 import subprocess

@@ -11,7 +11,6 @@ import sys
 
 import pytest
 
-from mnistgan import checkpoint
 from mnistgan.train.rundir import RunDir
 from mnistgan.train.session import build_trainer
 from mnistgan.train.callbacks import Evaluation

@@ -31,7 +31,6 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from mnistgan import checkpoint
 from mnistgan.train.rundir import RunDir
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ import torch
 from mnistgan.errors import ModelFileError
 from mnistgan.train.rundir import RunDir
 from mnistgan.train.session import build_trainer
-from mnistgan.train.state import latest_checkpoint
+from mnistgan.train.state import latest_checkpoint, restore
 from tests.train.test_loop import TINY, train
 
 
@@ -15,7 +15,7 @@ def test_checkpoint_round_trip_restores_everything(tmp_path):
     tensors, meta, path = latest_checkpoint(RunDir(tmp_path))
     fresh = build_trainer("cdcgan", None, {**TINY, "batch_size": 32, "max_steps": 3}, tmp_path / "other", None,
                           log=lambda m: None, progress=False)
-    fresh.load_state(tensors, meta, path)
+    restore(fresh, tensors, meta, path)
     assert fresh.progress == trainer.progress
     for name in ("G", "D", "G_ema"):
         ours, theirs = getattr(trainer.gan, name).state_dict(), getattr(fresh.gan, name).state_dict()

@@ -29,5 +29,5 @@ def generate(
     check_output_path(out)  # a bad --out is refused before the sampling, not after
     sampler = Sampler.from_pretrained(model)
     images, labels = sampler.sample(num, digit, seed, truncation, temperature)
-    write_samples(out, images, labels, conditional=sampler.conditional)
+    write_samples(out, images, labels, conditional=sampler.conditional, digits=digit)
     console.print(f"wrote {len(images)} digits from {sampler.name} to {out}")

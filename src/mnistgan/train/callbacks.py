@@ -13,11 +13,17 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
+import torch
+
+from mnistgan.grids import save_grid
+from mnistgan.nets import NUM_CLASSES
 from mnistgan.metrics.evaluation import compute_metrics, metrics_record, real_floor
 from mnistgan.plots import plot_training_curves
 from mnistgan.provenance import command_line
 from mnistgan.sampling import Sampler
 
+SAMPLES_PER_ROW = 10  # the fixed-noise grid: a row per digit
 # The evaluation's noise must not repeat the training or sample-grid noise.
 EVAL_NOISE_SEED_OFFSET = 7_919
 EVAL_METRICS = ("fid", "cond_acc")
@@ -34,19 +40,39 @@ class Callback:
         return None
 
 
+def fixed_noise(seed: int, latent_dim: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The run's sample-grid inputs: ten noise vectors for each digit, a row per digit."""
+    g = torch.Generator().manual_seed(seed + 1)  # not the training noise (seed) nor the evaluation's
+    z = torch.randn(SAMPLES_PER_ROW * NUM_CLASSES, latent_dim, generator=g).to(device)
+    return z, torch.arange(NUM_CLASSES).repeat_interleave(SAMPLES_PER_ROW).to(device)
+
+
 class SampleGrids(Callback):
-    """The fixed-noise grid (a row per digit) as samples/epoch_NNN.png and .npz."""
+    """G_ema on the run's fixed noise (a row per digit) as samples/epoch_NNN.png and .npz."""
 
     def __init__(self, every: int):
         self.every = every
 
+    @staticmethod
+    def write(trainer) -> None:
+        if trainer.rank != 0:
+            return
+        digits = Sampler(trainer.gan.G_ema, device=trainer.device).decode(trainer.fixed_z, trainer.fixed_labels)
+        labels = trainer.fixed_labels.cpu().numpy()
+        if not trainer.gan.conditional:
+            labels = np.full_like(labels, -1)  # the grid's rows are not digits
+        epoch = trainer.progress.epoch
+        save_grid(digits, trainer.run.sample_grid_path(epoch), nrow=SAMPLES_PER_ROW, scale=2)
+        trainer.run.write_sample_arrays(epoch, digits, labels)
+
     def on_epoch_end(self, trainer, measured):
         if trainer.progress.epoch % self.every == 0 or trainer.progress.epoch == trainer.cfg.epochs:
-            trainer.write_samples()
+            self.write(trainer)
 
     def on_train_end(self, trainer, measured):
-        if not trainer.has_samples_for_now():
-            trainer.write_samples()
+        p = trainer.progress
+        if p.step_in_epoch or not trainer.run.sample_arrays_path(p.epoch).exists():
+            self.write(trainer)
 
 
 class CurvePlot(Callback):

@@ -87,3 +87,12 @@ class GraphedStep:
         with torch.cuda.graph(graph):
             self.outputs[key] = self.step.body(*prepare(*static), g_step)
         self.graphs[key] = graph
+
+
+def build_step(gan, cfg, device: torch.device, precision: str, rank: int = 0, world_size: int = 1):
+    """The TrainStep for a TrainConfig, and what runs it: replayed CUDA graphs where they pay, else eagerly.
+    (Collectives inside captured graphs are not worth their trouble for models this small: one process only.)"""
+    graphs = world_size == 1 and cuda_graphs_wanted(cfg, device, precision)
+    step = TrainStep(gan, cfg.lr_g, cfg.lr_d, (cfg.beta1, cfg.beta2), device, precision, capturable=graphs,
+                     rank=rank, world_size=world_size)
+    return step, (GraphedStep(step, cfg.n_critic) if graphs else EagerStep(step))

@@ -31,42 +31,19 @@ SAMPLES = re.compile(r"epoch_(\d+)\.npz$")
 class RunDir:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+        self.config_path = self.root / "config.json"
+        self.metrics_path = self.root / "metrics.jsonl"
+        self.curves_path = self.root / "losses.png"
+        self.samples_dir = self.root / "samples"
+        self.checkpoints_dir = self.root / "checkpoints"
+        self.model_dir = self.root / "model"
+        self.best_dir = self.root / "best"
 
     def __repr__(self) -> str:
         return f"RunDir({str(self.root)!r})"
 
     def __str__(self) -> str:
         return str(self.root)
-
-    # ------------------------------------------------------------ layout
-
-    @property
-    def config_path(self) -> Path:
-        return self.root / "config.json"
-
-    @property
-    def metrics_path(self) -> Path:
-        return self.root / "metrics.jsonl"
-
-    @property
-    def curves_path(self) -> Path:
-        return self.root / "losses.png"
-
-    @property
-    def samples_dir(self) -> Path:
-        return self.root / "samples"
-
-    @property
-    def checkpoints_dir(self) -> Path:
-        return self.root / "checkpoints"
-
-    @property
-    def model_dir(self) -> Path:
-        return self.root / "model"
-
-    @property
-    def best_dir(self) -> Path:
-        return self.root / "best"
 
     def looks_like_run(self) -> bool:
         """True for a folder `mnistgan train` wrote into (any of its files)."""

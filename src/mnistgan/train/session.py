@@ -13,7 +13,7 @@ from mnistgan.model_folder import read_info
 from mnistgan.train.callbacks import BestModel, Callback, Checkpoints, CurvePlot, EarlyStop, Evaluation, SampleGrids
 from mnistgan.train.loop import Trainer
 from mnistgan.train.rundir import RunDir
-from mnistgan.train.state import latest_checkpoint
+from mnistgan.train.state import latest_checkpoint, restore
 
 # On resume, only these may differ from the original run (to extend or re-pace it);
 # everything else comes from the checkpoint so the run continues exactly.
@@ -74,7 +74,7 @@ def build_trainer(preset, config_file, overrides: dict, out, resume, log=print, 
     trainer = Trainer(cfg, run.root, callbacks, log=log, progress=progress, rank=rank, world_size=world_size,
                       stop=stop)
     if resume is not None:
-        trainer.load_state(tensors, meta, path)
+        restore(trainer, tensors, meta, path)
         log(f"resuming {resume} from {path.name} (epoch {trainer.progress.epoch}, step {trainer.progress.step})")
     return trainer
 

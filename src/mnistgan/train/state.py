@@ -1,4 +1,5 @@
-"""What a checkpoint holds, and how a trainer is put back exactly where it was.
+"""A run's state: what a checkpoint holds, how a trainer is put back exactly where it was,
+and the training facts a model card records.
 
 Tensors: G, D, G_ema, both Adam states, the data-order RNG (and its state at the
 start of the epoch, for mid-epoch resume), the fixed sample noise. JSON: the
@@ -9,12 +10,16 @@ RNG states. `checkpoint.py` writes them atomically into one safetensors file.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Callable
 
 import torch
 
 from mnistgan import checkpoint, rng
+from mnistgan.devices import describe
 from mnistgan.errors import ModelFileError, TrainingDiverged
+from mnistgan.presets import get_preset
+from mnistgan.provenance import command_line, git_hash, versions
 from mnistgan.train.rundir import RunDir
 
 
@@ -63,6 +68,35 @@ def restore(trainer, tensors: dict[str, torch.Tensor], meta: dict, source) -> No
     except (KeyError, RuntimeError, ValueError) as e:
         raise ModelFileError(f"{source}: checkpoint does not match this model ({str(e).splitlines()[0]})") from None
     gan.G_ema.eval()
+
+
+def save(trainer) -> Path:
+    """Write a checkpoint after the current generator step, keeping the newest `keep_checkpoints`."""
+    check_finite(trainer, None, weights=True)
+    path = trainer.run.checkpoint_path(trainer.progress.step)
+    tensors, meta = capture(trainer)
+    try:
+        checkpoint.save(path, tensors, meta)
+    except OSError as e:
+        raise ModelFileError(f"could not write checkpoint {path} ({e.strerror or e}); "
+                             "the previous checkpoint is intact") from None
+    trainer.run.prune_checkpoints(trainer.cfg.keep_checkpoints)
+    return path
+
+
+def run_record(trainer) -> dict:
+    """config.json: the resolved options and where the run ran, with what code."""
+    return {"config": trainer.cfg.to_dict(), "device": str(trainer.device), "hardware": describe(trainer.device),
+            "precision": trainer.precision, "versions": versions(), "git": git_hash(), "command": command_line()}
+
+
+def training_summary(trainer, metrics: dict | None = None, stopped_by: str | None = None) -> dict:
+    """The model card's training facts (info.json)."""
+    cfg, p = trainer.cfg, trainer.progress
+    return {"preset": cfg.preset, "objective": get_preset(cfg.preset).objective,
+            "epochs": p.epoch, "steps": p.step, "batch_size": cfg.batch_size, "seed": cfg.seed,
+            "wall_time_s": round(p.elapsed, 1), "hardware": describe(trainer.device), "precision": trainer.precision,
+            "config": cfg.to_dict(), "command": command_line(), "stopped_by": stopped_by, "metrics": metrics}
 
 
 def latest_checkpoint(run: RunDir, log: Callable[[str], None] = print) -> tuple[dict, dict, object]:

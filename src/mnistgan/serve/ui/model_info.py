@@ -10,13 +10,12 @@ import gradio as gr
 
 from mnistgan.errors import MnistganError
 from mnistgan.formatting import fmt
-from mnistgan.model_folder import read_info
+from mnistgan.model_folder import CURVES, read_info
 from mnistgan.serve.service import ModelService
 from mnistgan.serve.ui.controls import PRIVATE, Choices, model_picker
 from mnistgan.train.rundir import RunDir
 
 METRIC_COLUMNS = ["Metric", "This model", "Real data (floor)"]
-CURVES = "losses.png"
 
 
 def training_curves(model_dir: Path) -> Path | None:
