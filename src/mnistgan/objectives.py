@@ -76,15 +76,24 @@ class R2:
 
 
 @dataclass(frozen=True)
-class NonSaturatingBCE:
+class Objective:
+    """What every objective has: its regularizers, and D's mean raw output as D(x) / D(G(z))."""
+
+    regularizers: tuple = ()
+    g_needs_real = False  # relativistic objectives compare fakes with reals in G's loss too
+
+    def mean_output(self, out: torch.Tensor) -> torch.Tensor:
+        return out.float().mean()
+
+
+@dataclass(frozen=True)
+class NonSaturatingBCE(Objective):
     """Goodfellow et al. 2014 with the non-saturating generator loss.
 
     `real_label` < 1 is one-sided label smoothing (Salimans et al. 2016).
     """
 
     real_label: float = 1.0
-    regularizers: tuple = ()
-    g_needs_real: bool = False
 
     def d_loss(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
         real = F.binary_cross_entropy_with_logits(real_out, torch.full_like(real_out, self.real_label))
@@ -99,11 +108,8 @@ class NonSaturatingBCE:
 
 
 @dataclass(frozen=True)
-class Wasserstein:
+class Wasserstein(Objective):
     """WGAN critic loss (Arjovsky et al. 2017); pair with the gradient penalty (Gulrajani et al. 2017)."""
-
-    regularizers: tuple = ()
-    g_needs_real: bool = False
 
     def d_loss(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
         return fake_out.mean() - real_out.mean()
@@ -111,16 +117,10 @@ class Wasserstein:
     def g_loss(self, fake_out: torch.Tensor, real_out: torch.Tensor | None = None) -> torch.Tensor:
         return -fake_out.mean()
 
-    def mean_output(self, out: torch.Tensor) -> torch.Tensor:
-        return out.float().mean()
-
 
 @dataclass(frozen=True)
-class Hinge:
+class Hinge(Objective):
     """Hinge loss as in SN-GAN / BigGAN (Lim & Ye 2017; Miyato et al. 2018)."""
-
-    regularizers: tuple = ()
-    g_needs_real: bool = False
 
     def d_loss(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
         return F.relu(1.0 - real_out).mean() + F.relu(1.0 + fake_out).mean()
@@ -128,26 +128,19 @@ class Hinge:
     def g_loss(self, fake_out: torch.Tensor, real_out: torch.Tensor | None = None) -> torch.Tensor:
         return -fake_out.mean()
 
-    def mean_output(self, out: torch.Tensor) -> torch.Tensor:
-        return out.float().mean()
-
 
 @dataclass(frozen=True)
-class RelativisticPairing:
+class RelativisticPairing(Objective):
     """RpGAN (Jolicoeur-Martineau 2019), as R3GAN uses it: each real digit is paired with a
     generated one and D judges which of the two is more real; G's loss is the mirror image."""
 
-    regularizers: tuple = ()
-    g_needs_real: bool = True
+    g_needs_real = True
 
     def d_loss(self, real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
         return F.softplus(fake_out - real_out).mean()
 
     def g_loss(self, fake_out: torch.Tensor, real_out: torch.Tensor | None = None) -> torch.Tensor:
         return F.softplus(real_out - fake_out).mean()
-
-    def mean_output(self, out: torch.Tensor) -> torch.Tensor:
-        return out.float().mean()
 
 
 @dataclass(frozen=True)

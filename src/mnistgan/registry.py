@@ -33,10 +33,6 @@ def home() -> Path:
     return Path(os.environ.get("MNISTGAN_HOME") or Path.home() / ".mnistgan").expanduser()
 
 
-def user_models() -> Path:
-    return home() / "models"
-
-
 @dataclass(frozen=True)
 class ModelRef:
     name: str
@@ -47,6 +43,10 @@ class ModelRef:
     @property
     def id(self) -> str:
         return f"{self.name}@{self.version}"
+
+
+def user_models() -> Path:
+    return home() / "models"
 
 
 def _is_model_dir(p: Path) -> bool:
