@@ -16,7 +16,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c requirements/constraints.txt -e '.[serve,tune,dev]'
+	$(BIN)/pip install -q -c requirements/constraints.txt -e '.[serve,tune,onnx,tensorboard,dev]'
 	touch $(STAMP)
 
 run: setup
