@@ -11,6 +11,7 @@ from typing import Any
 from mnistgan.devices import PRECISIONS
 from mnistgan.errors import MnistganError
 from mnistgan.presets import DEFAULT_PRESET, get_preset
+from mnistgan.train.schedules import SHAPES
 
 
 @dataclass
@@ -33,7 +34,10 @@ class TrainConfig:
     label_smoothing: float = 1.0  # real label for BCE; 0.9 is one-sided smoothing
     aux_weight: float = 1.0  # weight of the auxiliary classifier loss (conditional DCGAN discriminators)
     ema_decay: float = 0.999
-    lr_decay: str = "none"  # none | linear: both learning rates fall linearly to zero over the run
+    lr_decay: str = "none"  # none | linear | cosine: the shape of every schedule over the run
+    lr_final: float = 0.0  # with a schedule: final learning rates as a fraction of the start ones
+    gamma_final: float = 1.0  # with a schedule: final R1/R2 weight as a fraction of the start one
+    beta2_final: float | None = None  # with a schedule: Adam's beta2 at the end (None: constant)
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"  # auto | fp32 | tf32 | bf16 | fp16
@@ -77,8 +81,13 @@ class TrainConfig:
                 raise MnistganError(f"--{name.replace('_', '-')} cannot be negative, got {getattr(self, name)}")
         if self.early_stop and not self.eval_every:
             raise MnistganError("--early-stop counts evaluations: give --eval-every too")
-        if self.lr_decay not in ("none", "linear"):
-            raise MnistganError(f"--lr-decay must be none or linear, not {self.lr_decay!r}")
+        if self.lr_decay not in SHAPES:
+            raise MnistganError(f"--lr-decay must be none, linear or cosine, not {self.lr_decay!r}")
+        for name in ("lr_final", "gamma_final"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise MnistganError(f"--{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}")
+        if self.beta2_final is not None and not 0 <= self.beta2_final < 1:
+            raise MnistganError(f"--beta2-final must be in [0, 1), got {self.beta2_final}")
         if self.cuda_graphs not in ("auto", "on", "off"):
             raise MnistganError(f"--cuda-graphs must be auto, on or off, not {self.cuda_graphs!r}")
         if self.precision not in PRECISIONS:

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mnistgan.objectives import ObjectiveOptions, make_objective
+from mnistgan.objectives import ObjectiveOptions, ZeroCenteredPenalty, make_objective
 from mnistgan.presets import DEFAULT_PRESET, discriminator_for, generator_for, get_preset
 
 
@@ -57,6 +57,10 @@ class GAN(nn.Module):
         # One D pass over [real; fake] is cheaper than two, but BatchNorm statistics would then
         # mix real and fake digits, which changes the algorithm: only fuse without BatchNorm.
         self.fuse_d = not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.D.modules())
+        regs = self.objective.regularizers
+        self.input_penalties = [r for r in regs if isinstance(r, ZeroCenteredPenalty)]  # R1, R2: from D's own pass
+        self.other_penalties = [r for r in regs if not isinstance(r, ZeroCenteredPenalty)]  # e.g. WGAN-GP
+        self.penalty_scale = 1.0  # a schedule may lower gamma over the run (train/step.py)
 
     def critic(self, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         """D's raw output: (B,) logits, or (B, 1 + classes) with a class head."""
@@ -71,6 +75,9 @@ class GAN(nn.Module):
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, dict]:
         """D's loss on real digits and detached fakes (B, 1, 28, 28); also D(x), D(G(z)) for the log."""
         B = real.shape[0]
+        on = {p.on for p in self.input_penalties}
+        if on:  # R1/R2 differentiate D's logits with respect to its inputs
+            real, fake = real.detach().requires_grad_("real" in on), fake.detach().requires_grad_("fake" in on)
         if self.fuse_d:
             out = self.critic(torch.cat([real, fake]), torch.cat([labels, labels]))  # (2B, ...)
             real_out, fake_out = out[:B], out[B:]
@@ -80,10 +87,13 @@ class GAN(nn.Module):
         loss = self.objective.d_loss(real_out, fake_out)
         if real_cls is not None:  # AC-GAN: D learns to classify real digits
             loss = loss + self.config.aux_weight * F.cross_entropy(real_cls, labels)
-        if self.objective.regularizers:
-            # Penalties differentiate D with respect to its input: in fp32, whatever the step's autocast.
+        for penalty in self.input_penalties:
+            x, out = (real, real_out) if penalty.on == "real" else (fake, fake_out)
+            loss = loss + self.penalty_scale * penalty.from_outputs(x, out)
+        if self.other_penalties:
+            # Penalties on interpolates run D again, in fp32 whatever the step's autocast.
             with torch.autocast(real.device.type, enabled=False):
-                for regularize in self.objective.regularizers:
+                for regularize in self.other_penalties:
                     loss = loss + regularize(self.critic, real, fake.float(), labels)
         stats = {"d_real": self.objective.mean_output(real_out.detach()),
                  "d_fake": self.objective.mean_output(fake_out.detach())}
@@ -112,7 +122,9 @@ class GAN(nn.Module):
             torch._foreach_add_(ema, step)
         else:
             torch._foreach_lerp_(ema, live, 1 - decay)
-        torch._foreach_copy_(list(self.G_ema.buffers()), list(self.G.buffers()))
+        buffers = list(self.G_ema.buffers())
+        if buffers:  # BatchNorm statistics, StyleGAN's mean w; R3GAN's G has none
+            torch._foreach_copy_(buffers, list(self.G.buffers()))
 
     def ema_decay(self, g_steps: int | torch.Tensor) -> float | torch.Tensor:
         """The decay after `g_steps` generator steps: ramps up as (1 + t) / (10 + t), so early

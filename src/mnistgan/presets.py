@@ -75,6 +75,22 @@ PRESETS: dict[str, Preset] = {
             defaults=dict(epochs=5, batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9,
                           latent_dim=64, g_width=32, d_width=32),
         ),
+        Preset(
+            "stylegan", "StyleGAN2-style G (mapping network with the digit, modulated convs, noise, style mixing) "
+            "with the conditional DCGAN's D; BCE.",
+            arch="stylegan", objective="bce", conditional=True, minibatch_std=True,
+            defaults=dict(epochs=10, batch_size=64, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.99,
+                          latent_dim=64, g_width=16, d_width=32, label_smoothing=0.9),
+        ),
+        Preset(
+            "r3gan", "R3GAN: relativistic pairing loss with R1 + R2, residual G and D without normalization, "
+            "class-conditional by projection; cosine schedules of lr, gamma and beta2.",
+            arch="resnet", objective="rpgan", conditional=True, d_norm="none",
+            # R3GAN's CIFAR-10 recipe, scaled: lr 2e-4 -> 5e-5, gamma -> gamma / 10, beta2 0.9 -> 0.99, cosine.
+            defaults=dict(epochs=10, batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9,
+                          latent_dim=64, g_width=16, d_width=16, r1_gamma=0.05, r2_gamma=0.05,
+                          lr_decay="cosine", lr_final=0.25, gamma_final=0.1, beta2_final=0.99),
+        ),
     ]
 }
 DEFAULT_PRESET = "cdcgan"  # the best conditional recipe by FID and accuracy on a CPU budget

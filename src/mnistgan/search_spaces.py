@@ -79,10 +79,25 @@ def hinge_sn(s: Space) -> None:
     s.int("n_critic", 1, 2)
 
 
+def stylegan(s: Space) -> None:
+    _adam(s, (0.0, 0.9), [0.9, 0.99, 0.999])
+    s.choice("batch_size", [32, 64, 128])
+    s.float("label_smoothing", 0.8, 1.0, step=0.05)
+
+
+def r3gan(s: Space) -> None:
+    _adam(s, (0.0, 0.5), [0.9, 0.99])
+    s.choice("batch_size", [64, 128, 256])
+    s.log_float("r1_gamma", 0.005, 1.0)
+    s.log_float("r2_gamma", 0.005, 1.0)
+
+
 SEARCH_SPACES: dict[str, Callable[[Space], None]] = {
     "mlp-gan": mlp_gan,
     "dcgan": dcgan,
     "cdcgan": cdcgan,
     "wgan-gp": wgan_gp,
     "hinge-sn": hinge_sn,
+    "stylegan": stylegan,
+    "r3gan": r3gan,
 }

@@ -19,8 +19,8 @@ def test_every_preset_builds_and_maps_noise_to_digit_shaped_images(name):
     z, y = torch.randn(4, 16), torch.tensor([0, 3, 7, 9])
     x = G(z, y)
     assert x.shape == (4, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
-    # conditional: a realism logit plus 10 class logits (AC-GAN head) for the DCGAN family
-    expected = (4, 11) if p.conditional and p.arch == "dcgan" else (4,)
+    # conditional: a realism logit plus 10 class logits (AC-GAN head) for D of the DCGAN family
+    expected = (4, 11) if p.conditional and p.arch in ("dcgan", "stylegan") else (4,)
     assert D(x, y if p.conditional else None).shape == expected
 
 

@@ -23,7 +23,10 @@ def train(
     lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate of both G and D."),
     lr_g: Optional[float] = typer.Option(None, "--lr-g", help="Generator learning rate (overrides --lr)."),
     lr_d: Optional[float] = typer.Option(None, "--lr-d", help="Discriminator learning rate (overrides --lr)."),
-    lr_decay: Optional[str] = typer.Option(None, "--lr-decay", help="none or linear: both learning rates fall linearly to zero over the run."),
+    lr_decay: Optional[str] = typer.Option(None, "--lr-decay", help="none, linear or cosine: the learning rates (and, where set, the R1/R2 weight and beta2) move to their final values over the run."),
+    lr_final: Optional[float] = typer.Option(None, "--lr-final", help="With --lr-decay: final learning rates as a fraction of the start ones (default 0)."),
+    r1_gamma: Optional[float] = typer.Option(None, "--r1-gamma", help="Weight of the R1 penalty on real digits (0: off)."),
+    r2_gamma: Optional[float] = typer.Option(None, "--r2-gamma", help="Weight of the R2 penalty on generated digits (0: off)."),
     beta1: Optional[float] = typer.Option(None, "--beta1"),
     beta2: Optional[float] = typer.Option(None, "--beta2"),
     latent_dim: Optional[int] = typer.Option(None, "--latent-dim"),
@@ -55,7 +58,8 @@ def train(
                      beta1=beta1, beta2=beta2, latent_dim=latent_dim, seed=seed, device=device, precision=precision,
                      checkpoint_every=checkpoint_every, sample_every=sample_every, eval_every=eval_every,
                      log_every=log_every, data_dir=str(data_dir) if data_dir else None, g_width=g_width, d_width=d_width,
-                     train_subset=train_subset, cuda_graphs=cuda_graphs, lr_decay=lr_decay, early_stop=early_stop)
+                     train_subset=train_subset, cuda_graphs=cuda_graphs, lr_decay=lr_decay, early_stop=early_stop,
+                     lr_final=lr_final, r1_gamma=r1_gamma, r2_gamma=r2_gamma)
     start = time.perf_counter()
     model_dir = ddp.run_training(preset, config, overrides, out, resume, log=log, progress=not no_progress)
     if not ddp.is_rank_zero():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -24,8 +25,11 @@ from safetensors.torch import load_file
 from torch import nn
 
 from mnistgan.errors import MnistganError, ModelFileError
+from mnistgan.nets.cgan_mnist import CGANMnistGenerator
 from mnistgan.nets.dcgan import DCGANDiscriminator, DCGANGenerator, LabelNormDCGANGenerator
 from mnistgan.nets.mlp import MLPDiscriminator, MLPGenerator
+from mnistgan.nets.resnet import ResNetDiscriminator, ResNetGenerator
+from mnistgan.nets.stylegan import NUM_WS, StyleGenerator
 
 NUM_CLASSES = 10
 CONFIG_FILE, WEIGHTS_FILE = "config.json", "model.safetensors"
@@ -45,15 +49,32 @@ def _dcgan_generator(latent_dim: int, num_classes: int, width: int, label_norm: 
     return cls(latent_dim=latent_dim, num_classes=num_classes, width=width)
 
 
-def _mlp_generator(latent_dim: int, num_classes: int, width: int, label_norm: bool = False) -> nn.Module:
-    if label_norm:
-        raise MnistganError("label_norm needs a conditional dcgan generator")
-    return MLPGenerator(latent_dim=latent_dim, num_classes=num_classes, width=width)
+def _without_label_norm(cls):
+    def build(latent_dim: int, num_classes: int, width: int, label_norm: bool = False) -> nn.Module:
+        if label_norm:
+            raise MnistganError("label_norm needs a conditional dcgan generator")
+        return cls(latent_dim=latent_dim, num_classes=num_classes, width=width)
+    return build
+
+
+def _imported_only(arch: str) -> Callable[..., nn.Module]:
+    def refuse(num_classes: int, width: int, **options) -> nn.Module:
+        raise MnistganError(f"{arch} is an imported generator: mnistgan has no discriminator or training recipe "
+                            "for it; train a preset instead (`mnistgan presets`)")
+    return refuse
 
 
 ARCHS: dict[str, Architecture] = {
-    "mlp": Architecture(_mlp_generator, lambda num_classes, width, **_: MLPDiscriminator(num_classes, width)),
+    "mlp": Architecture(_without_label_norm(MLPGenerator), lambda num_classes, width, **_: MLPDiscriminator(num_classes, width)),
     "dcgan": Architecture(_dcgan_generator, DCGANDiscriminator),
+    # StyleGAN's generator with the conditional DCGAN's discriminator (label planes, AC-GAN head, minibatch-std)
+    "stylegan": Architecture(_without_label_norm(StyleGenerator), DCGANDiscriminator),
+    "resnet": Architecture(_without_label_norm(ResNetGenerator), ResNetDiscriminator),
+    # Generators trained elsewhere (`mnistgan import`), with no recipe to train them here. A variant gets its
+    # own name rather than a config flag, so a mnistgan without it refuses the folder instead of misbuilding it.
+    "mlp-relu": Architecture(_without_label_norm(partial(MLPGenerator, activation="relu", batch_norm=False)),
+                             _imported_only("mlp-relu")),
+    "cgan-mnist": Architecture(_without_label_norm(CGANMnistGenerator), _imported_only("cgan-mnist")),
 }
 
 
@@ -93,6 +114,21 @@ class Generator(nn.Module, PyTorchModelHubMixin, library_name="mnistgan", tags=[
     def forward_code(self, z: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
         """G from a label code (a digit's, or a blend of two) instead of a digit."""
         return self.net.forward_embedded(z, code)
+
+    @property
+    def has_styles(self) -> bool:
+        """Style-based generators map z to w and read one w per layer: they can mix and truncate in w."""
+        return isinstance(self.net, StyleGenerator)
+
+    def styles(self, z: torch.Tensor, labels: torch.Tensor | None, psi: float = 1.0) -> torch.Tensor:
+        """z (B, latent) -> per-layer styles ws (B, NUM_WS, w_dim), truncated toward the digit's mean w."""
+        code = self.label_code(labels) if self.conditional else None
+        w = self.net.truncate(self.net.map(z, code), code, psi) if psi != 1.0 else self.net.map(z, code)
+        return w[:, None].expand(-1, NUM_WS, -1)
+
+    def synthesize(self, ws: torch.Tensor) -> torch.Tensor:
+        """Images (B, 1, 28, 28) from per-layer styles; rows of ws may come from different z's (style mixing)."""
+        return self.net.synthesis(ws)
 
     @classmethod
     def _from_pretrained(cls, *, model_id: str, revision=None, cache_dir=None, force_download=False,

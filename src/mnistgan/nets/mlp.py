@@ -3,6 +3,10 @@
 Parameter counts: G 1,489,936 and D 1,460,225 at latent_dim=100, num_classes=0.
 The conditional variant concatenates a label embedding to z (G) and uses a
 projection term (D): `D(x, y) = f(h) + <embed(y), h>` (Miyato & Koyama 2018).
+
+The generator also comes in the plainer form of many notebooks (ReLU, no BatchNorm:
+`activation="relu", batch_norm=False`, the `mlp-relu` architecture), so that their
+weights can be imported (`mnistgan import --format mlp-gan`).
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ from torch import nn
 from mnistgan.nets.layers import FastDropout
 
 
+ACTIVATIONS = {"leaky_relu": lambda: nn.LeakyReLU(0.2), "relu": nn.ReLU}
+
+
 class MLPGenerator(nn.Module):
-    def __init__(self, latent_dim: int = 100, num_classes: int = 0, width: int = 256):
+    def __init__(self, latent_dim: int = 100, num_classes: int = 0, width: int = 256,
+                 activation: str = "leaky_relu", batch_norm: bool = True):
         super().__init__()
         self.embed = nn.Embedding(num_classes, latent_dim) if num_classes else None
         in_dim = latent_dim * (2 if num_classes else 1)
@@ -22,7 +30,7 @@ class MLPGenerator(nn.Module):
         layers: list[nn.Module] = []
         for w in widths:
             # The original applies LeakyReLU before BatchNorm; kept for parity.
-            layers += [nn.Linear(in_dim, w), nn.LeakyReLU(0.2), nn.BatchNorm1d(w)]
+            layers += [nn.Linear(in_dim, w), ACTIVATIONS[activation]()] + ([nn.BatchNorm1d(w)] if batch_norm else [])
             in_dim = w
         layers += [nn.Linear(in_dim, 28 * 28), nn.Tanh()]
         self.net = nn.Sequential(*layers)

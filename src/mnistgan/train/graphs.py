@@ -26,7 +26,7 @@ WARMUP = 3
 def cuda_graphs_wanted(cfg, device: torch.device, precision: str) -> bool:
     if cfg.cuda_graphs == "off" or device.type != "cuda":
         return False
-    # A captured Adam step holds its learning rate as a constant; --lr-decay changes it every step.
+    # A captured Adam step holds its learning rate as a constant; a schedule (--lr-decay) changes it every step.
     if cfg.lr_decay != "none":
         return False
     # fp16 needs GradScaler's dynamic skipping, which a static graph cannot express.

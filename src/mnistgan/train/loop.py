@@ -27,6 +27,7 @@ from mnistgan.train import state
 from mnistgan.train.callbacks import Callback, fixed_noise
 from mnistgan.train.graphs import build_step
 from mnistgan.train.rundir import RunDir
+from mnistgan.train.schedules import Schedule
 from mnistgan.train.steplog import StepLog
 from mnistgan.train.step import as_given
 from mnistgan.train.stopping import StopSignal
@@ -47,7 +48,8 @@ class Trainer:
         self.progress = state.Progress()
         self.callbacks = list(callbacks)
         self.stop = stop or StopSignal()
-        self.total_d_steps = 0  # the run's planned D steps (set by fit); what --lr-decay counts down
+        self.schedule = Schedule.from_options(cfg)
+        self.total_d_steps = 0  # the run's planned D steps (set by fit); what schedules count down
         self._clock = time.perf_counter()  # training time is summed into progress.elapsed at checkpoints
 
     def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor] | None:
@@ -61,8 +63,8 @@ class Trainer:
     def _advance(self, prepare, inputs) -> dict[str, torch.Tensor] | None:
         p, n_critic = self.progress, self.cfg.n_critic
         g_step = (p.d_steps + 1) % n_critic == 0
-        if self.cfg.lr_decay == "linear" and self.total_d_steps:
-            self.step_fn.set_lr_fraction(1 - p.d_steps / self.total_d_steps)
+        if self.schedule.active and self.total_d_steps:
+            self.step_fn.follow(self.schedule, p.d_steps / self.total_d_steps)
         stats = self.runner.run(prepare, inputs, g_step)
         p.d_steps += 1
         p.step += g_step

@@ -15,6 +15,7 @@ import torch
 
 from mnistgan.devices import autocast
 from mnistgan.gan import GAN
+from mnistgan.train.schedules import Schedule
 
 Prepare = Callable[..., tuple[torch.Tensor, torch.Tensor]]  # the step's inputs -> (real, labels)
 
@@ -57,11 +58,15 @@ class TrainStep:
         self.g_steps = 0  # generator steps taken, for the EMA warm-up
         self.ema_t = torch.zeros((), device=device)  # the same count on the device, read inside a graph
 
-    def set_lr_fraction(self, fraction: float) -> None:
-        """Scale both learning rates (linear decay); computed from the step count, so a resumed run agrees."""
+    def follow(self, schedule: Schedule, t: float) -> None:
+        """Set learning rates, the R1/R2 weight and beta2 for run fraction t; computed from the step
+        count, so a resumed run agrees."""
+        lr_fraction, gamma_fraction, beta2 = schedule.at(t)
         for opt, lr in zip((self.opt_g, self.opt_d), self.base_lrs):
             for group in opt.param_groups:
-                group["lr"] = lr * fraction
+                group["lr"] = lr * lr_fraction
+                group["betas"] = (group["betas"][0], beta2)
+        self.gan.penalty_scale = gamma_fraction
 
     def __call__(self, real: torch.Tensor, labels: torch.Tensor, g_step: bool) -> dict[str, torch.Tensor]:
         stats = self.body(real, labels, g_step)
