@@ -32,6 +32,7 @@ app = typer.Typer(
 from mnistgan.cli import data as _data  # noqa: E402,F401
 from mnistgan.cli import evaluate as _evaluate  # noqa: E402,F401
 from mnistgan.cli import generate as _generate  # noqa: E402,F401
+from mnistgan.cli import importing as _importing  # noqa: E402,F401
 from mnistgan.cli import models as _models  # noqa: E402,F401
 from mnistgan.cli import pictures as _pictures  # noqa: E402,F401
 from mnistgan.cli import run as _run  # noqa: E402,F401
