@@ -4,7 +4,7 @@ import shutil
 import struct
 import threading
 from functools import partial
-from pathlib import Path
+import os
 
 import numpy as np
 import pytest
@@ -202,3 +202,30 @@ def test_batch_larger_than_data_is_refused():
 def test_uint8_round_trip():
     x = torch.arange(256, dtype=torch.uint8).repeat(4)[: 28 * 28].reshape(1, 28, 28)
     assert torch.equal(data.to_uint8(data.to_unit_range(x)), x)
+
+
+def test_verified_arrays_load_without_rechecking_and_match_the_raw_files(mnist_cache, fresh_cache, monkeypatch):
+    shutil.copytree(mnist_cache, fresh_cache)
+    first = data.load_mnist("test")  # the full check, then the arrays are written
+    assert (fresh_cache / "arrays" / "test.json").is_file()
+    monkeypatch.setattr(data, "ensure_mnist", lambda *a, **k: pytest.fail("the verified arrays were not used"))
+    again = data.load_mnist("test")
+    assert torch.equal(first.images, again.images) and torch.equal(first.labels, again.labels)
+    raw = data.read_idx(fresh_cache / "t10k-images-idx3-ubyte")
+    assert np.array_equal(again.images.numpy(), raw)
+
+
+@pytest.mark.bad_input("file")
+def test_a_changed_raw_file_or_a_broken_array_means_the_full_check_again(mnist_cache, fresh_cache, monkeypatch):
+    shutil.copytree(mnist_cache, fresh_cache)
+    data.load_mnist("test")
+    checks = []
+    real_ensure = data.ensure_mnist
+    monkeypatch.setattr(data, "ensure_mnist", lambda *a, **k: checks.append(1) or real_ensure(*a, **k))
+    victim = fresh_cache / "t10k-labels-idx1-ubyte"
+    os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 1))  # replaced, same size
+    data.load_mnist("test")
+    assert checks == [1]
+    (fresh_cache / "arrays" / "test-images.npy").write_bytes(b"\x93NUMPY broken")
+    loaded = data.load_mnist("test")
+    assert checks == [1, 1] and loaded.images.shape == (10000, 28, 28)

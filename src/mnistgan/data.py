@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -275,13 +276,71 @@ class MNIST:
 def load_mnist(split: str = "train", data_dir: str | os.PathLike | None = None, log: Log = _quiet) -> MNIST:
     if split not in ("train", "test"):
         raise DataError(f"unknown split {split!r}; use 'train' or 'test'")
-    root = ensure_mnist(data_dir, log)
+    arrays = None if user_data_dir(data_dir) else _load_arrays(cache_dir(), split)
+    if arrays is None:
+        root = ensure_mnist(data_dir, log)  # verifies every file's SHA-256
+        arrays = _read_split(root, split)
+        _save_arrays(root, split, *arrays)
+    images, labels = arrays
+    return MNIST(torch.from_numpy(images), torch.from_numpy(labels), split)
+
+
+def _read_split(root: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     prefix = "train" if split == "train" else "t10k"
     images = read_idx(root / FILES[f"{prefix}-images"][0])
     labels = read_idx(root / FILES[f"{prefix}-labels"][0])
     if images.shape != FILES[f"{prefix}-images"][2] or labels.shape != FILES[f"{prefix}-labels"][2]:
         raise DataError(f"{root}: unexpected shapes {images.shape} / {labels.shape}")
-    return MNIST(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)), split)
+    return images.copy(), labels.astype(np.int64)
+
+
+# ---------------------------------------------------------------- the arrays cache
+# Verifying the SHA-256 of the raw files costs more than training start-up should (tenths of a
+# second, and every process reads MNIST). After a verified read, each split is kept as .npy arrays
+# beside the raw files, with the raw files' sizes and mtimes: while those stay the same, the
+# arrays are the verified data and load in milliseconds; any change to a raw file (a truncated
+# copy, a replaced file) falls back to the full check, which refetches what fails it.
+
+
+def _split_files(split: str) -> list[str]:
+    prefix = "train" if split == "train" else "t10k"
+    return [FILES[f"{prefix}-images"][0], FILES[f"{prefix}-labels"][0]]
+
+
+def _stamp(root: Path, split: str) -> dict[str, list[int]]:
+    return {name: [(st := (root / name).stat()).st_size, st.st_mtime_ns] for name in _split_files(split)}
+
+
+def _arrays_paths(root: Path, split: str) -> tuple[Path, Path, Path]:
+    folder = root / "arrays"
+    return folder / f"{split}-images.npy", folder / f"{split}-labels.npy", folder / f"{split}.json"
+
+
+def _save_arrays(root: Path, split: str, images: np.ndarray, labels: np.ndarray) -> None:
+    images_path, labels_path, stamp_path = _arrays_paths(root, split)
+    try:
+        for path, array in ((images_path, images), (labels_path, labels)):
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
+                np.save(f, array)
+        with atomic_path(stamp_path) as tmp:  # written last: arrays without a stamp are never trusted
+            tmp.write_text(json.dumps(_stamp(root, split)))
+    except OSError:
+        pass  # a read-only cache still serves the raw files, only more slowly
+
+
+def _load_arrays(root: Path, split: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The split's arrays if the raw files are unchanged since they were verified, else None."""
+    images_path, labels_path, stamp_path = _arrays_paths(root, split)
+    try:
+        if json.loads(stamp_path.read_text()) != _stamp(root, split):
+            return None
+        images, labels = np.load(images_path), np.load(labels_path)
+    except (OSError, ValueError):
+        return None
+    prefix = "train" if split == "train" else "t10k"
+    if images.shape != FILES[f"{prefix}-images"][2] or labels.shape != FILES[f"{prefix}-labels"][2]:
+        return None
+    return images, labels
 
 
 def to_unit_range(images_uint8: torch.Tensor) -> torch.Tensor:
