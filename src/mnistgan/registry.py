@@ -4,7 +4,8 @@ Bundled models ship inside the package (`mnistgan/pretrained/<name>/`, version 1
 `$MNISTGAN_BUNDLED` can point elsewhere).
 The user's own models live under `$MNISTGAN_HOME/models/<name>/v<N>/`
 (default `~/.mnistgan`). A model is addressed by path, by `name` (its newest
-version) or by `name@N`. `add` never overwrites: a known name gets a new version.
+version), by `name@N` or, in `resolve_model` only, by `hf:USER/REPO[@REVISION]`
+(hub.py). `add` never overwrites: a known name gets a new version.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnistgan.errors import MnistganError
+from mnistgan.hub import download as download_from_hub
+from mnistgan.hub import is_hub_spec
 
 BUNDLED = Path(__file__).parent / "pretrained"
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")  # \Z, not $: "name\n" is no name
@@ -97,7 +100,13 @@ def lookup(spec: str) -> ModelRef:
 
 
 def resolve_model(spec: str | os.PathLike) -> tuple[Path, str]:
-    """(model folder, display name) for a path or a registry name."""
+    """(model folder, display name) for a path, a registry name or `hf:USER/REPO[@REVISION]`.
+
+    Only commands a user runs come here; `lookup` (what the server takes from requests) never
+    downloads, so a client cannot make the server fetch arbitrary repos.
+    """
+    if is_hub_spec(spec):
+        return download_from_hub(spec), spec
     path = Path(spec)
     if path.is_dir():
         if (path / "model").is_dir() and not _is_model_dir(path):

@@ -37,6 +37,7 @@ from mnistgan.cli import models as _models  # noqa: E402,F401
 from mnistgan.cli import pictures as _pictures  # noqa: E402,F401
 from mnistgan.cli import run as _run  # noqa: E402,F401
 from mnistgan.cli import serve as _serve  # noqa: E402,F401
+from mnistgan.cli import space as _space  # noqa: E402,F401
 from mnistgan.cli import train as _train  # noqa: E402,F401
 from mnistgan.cli import tune as _tune  # noqa: E402,F401
 

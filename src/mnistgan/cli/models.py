@@ -1,4 +1,4 @@
-"""`mnistgan models` (list) and `mnistgan models add RUN_DIR --name NAME`."""
+"""`mnistgan models` (list), `mnistgan models add RUN_DIR --name NAME` and `models push NAME --repo USER/REPO`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from mnistgan.cli import app
 from mnistgan.console import console
 
-models_app = typer.Typer(help="List and register models (bundled and your own in $MNISTGAN_HOME).",
+models_app = typer.Typer(help="List, register and push models (bundled and your own in $MNISTGAN_HOME).",
                          invoke_without_command=True)
 app.add_typer(models_app, name="models")
 
@@ -58,3 +58,19 @@ def add(
 
     ref = registry.add(run_dir, name)
     console.print(f"registered {ref.id} at {ref.path}; use it with --model {ref.name} (or {ref.id})")
+
+
+@models_app.command("push")
+def push(
+    model: str = typer.Argument(..., help="Registry name: NAME (its newest version) or NAME@VERSION."),
+    repo: str = typer.Option(..., "--repo", help="Hub model repo USER/REPO; created if it does not exist."),
+    private: bool = typer.Option(False, "--private",
+                                 help="Create the repo private (an existing repo keeps its visibility)."),
+) -> None:
+    """Upload a registered model folder to the Hugging Face Hub (token from `hf auth login` or HF_TOKEN)."""
+    from mnistgan import hub, registry
+
+    ref = registry.lookup(model)
+    pushed = hub.push(ref.path, repo, message=f"Upload {ref.id} with mnistgan", private=private)
+    console.print(f"pushed {ref.id} to {pushed.url} (commit {pushed.commit}); use it with --model hf:{repo} "
+                  f"(or, pinned to this commit, hf:{repo}@{pushed.commit})", soft_wrap=True, highlight=False)
