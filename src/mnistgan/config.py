@@ -14,6 +14,9 @@ from mnistgan.presets import DEFAULT_PRESET, get_preset
 from mnistgan.train.schedules import SHAPES
 
 
+LOG_TARGETS = ("none", "tensorboard")  # where a run's figures go besides metrics.jsonl and losses.png
+
+
 @dataclass
 class TrainConfig:
     preset: str = DEFAULT_PRESET
@@ -51,6 +54,7 @@ class TrainConfig:
     keep_checkpoints: int = 2
     data_dir: str | None = None
     train_subset: int | None = None  # train on the first N training digits (quick experiments, tests)
+    log_to: str = "none"  # none | tensorboard: also write the run's figures as TensorBoard events
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,6 +92,8 @@ class TrainConfig:
                 raise MnistganError(f"--{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}")
         if self.beta2_final is not None and not 0 <= self.beta2_final < 1:
             raise MnistganError(f"--beta2-final must be in [0, 1), got {self.beta2_final}")
+        if self.log_to not in LOG_TARGETS:
+            raise MnistganError(f"--log-to must be {' or '.join(LOG_TARGETS)}, not {self.log_to!r}")
         if self.cuda_graphs not in ("auto", "on", "off"):
             raise MnistganError(f"--cuda-graphs must be auto, on or off, not {self.cuda_graphs!r}")
         if self.precision not in PRECISIONS:

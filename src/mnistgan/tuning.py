@@ -51,9 +51,9 @@ COND_ACC_WEIGHT = 10.0
 PRUNERS = ("median", "hyperband", "none")
 # TrainConfig fields that say how a run is carried out, not what it trains: left out of best_config.json.
 RUN_FIELDS = ("epochs", "max_steps", "device", "precision", "cuda_graphs", "checkpoint_every", "sample_every",
-              "eval_every", "eval_samples", "log_every", "keep_checkpoints", "data_dir", "train_subset")
+              "eval_every", "eval_samples", "log_every", "keep_checkpoints", "data_dir", "train_subset", "log_to")
 # Fixed options that may differ between the workers of one study (they do not change the score).
-MACHINE_FIELDS = ("device", "data_dir")
+MACHINE_FIELDS = ("device", "data_dir", "log_to")
 
 
 def objective_value(fid: float, cond_acc: float | None) -> float:

@@ -45,6 +45,7 @@ def train(
     cuda_graphs: Optional[str] = typer.Option(None, "--cuda-graphs", help="auto, on or off: replay whole training steps as CUDA graphs (auto: on for CUDA)."),
     train_subset: Optional[int] = typer.Option(None, "--train-subset", help="Train on the first N training digits (quick experiments)."),
     early_stop: Optional[int] = typer.Option(None, "--early-stop", help="Stop when this many evaluations in a row (see --eval-every) have not lowered the FID; best/ keeps the best model."),
+    log_to: Optional[str] = typer.Option(None, "--log-to", help="none or tensorboard: also write losses, D(x)/D(G(z)), images/s, FID, accuracy and the sample grids as TensorBoard events in RUN/tensorboard/."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Hide the progress bar."),
     nproc: Optional[int] = typer.Option(None, "--nproc", min=1, help="Train on this many local processes (DistributedDataParallel through torchrun; --batch-size is per process)."),
 ) -> None:
@@ -59,7 +60,7 @@ def train(
                      checkpoint_every=checkpoint_every, sample_every=sample_every, eval_every=eval_every,
                      log_every=log_every, data_dir=str(data_dir) if data_dir else None, g_width=g_width, d_width=d_width,
                      train_subset=train_subset, cuda_graphs=cuda_graphs, lr_decay=lr_decay, early_stop=early_stop,
-                     lr_final=lr_final, r1_gamma=r1_gamma, r2_gamma=r2_gamma)
+                     lr_final=lr_final, r1_gamma=r1_gamma, r2_gamma=r2_gamma, log_to=log_to)
     start = time.perf_counter()
     model_dir = ddp.run_training(preset, config, overrides, out, resume, log=log, progress=not no_progress)
     if not ddp.is_rank_zero():

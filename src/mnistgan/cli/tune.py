@@ -32,13 +32,14 @@ def tune(
     device: Optional[str] = typer.Option(None, "--device", help="auto (cuda, mps, cpu), cpu, cuda, cuda:N, mps."),
     precision: Optional[str] = typer.Option(None, "--precision", help="auto, fp32, tf32, bf16 or fp16."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Directory with the MNIST IDX files."),
+    log_to: Optional[str] = typer.Option(None, "--log-to", help="none or tensorboard: every trial also writes TensorBoard events (trials/NAME/tensorboard/; `tensorboard --logdir OUT/trials` compares them)."),
 ) -> None:
     """Search a preset's hyperparameters with Optuna; writes the best config as a file for `mnistgan train --config`."""
     from mnistgan import tuning
 
     fixed = dict(train_subset=train_subset, batch_size=batch_size, latent_dim=latent_dim, g_width=g_width,
                  d_width=d_width, seed=seed, device=device, precision=precision,
-                 data_dir=str(data_dir) if data_dir else None)
+                 data_dir=str(data_dir) if data_dir else None, log_to=log_to)
     settings = tuning.SweepSettings(preset=preset, trials=trials, out=out or Path("runs") / f"tune-{preset}",
                                     storage=storage, study=study, epochs_per_trial=epochs_per_trial,
                                     eval_samples=eval_samples, timeout=timeout, pruner=pruner, fixed=fixed)

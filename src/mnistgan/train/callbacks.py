@@ -2,16 +2,22 @@
 
 A callback has `on_epoch_end(trainer, measured)` and `on_train_end(trainer, measured)`;
 each returns what it measured or decided as a dict (or None), which the loop
-merges into `measured` and hands to the callbacks after it: `Evaluation`
-returns {"eval": record}, `BestModel` and `EarlyStop` read it, `EarlyStop`
-returns {"stop": reason}. Nothing plants attributes on the trainer or re-reads
-files to learn what another callback found.
+merges into `measured` and hands to the callbacks after it: `SampleGrids`
+returns {"samples": digits} when it drew the grid, `Evaluation` returns
+{"eval": record}, `BestModel` and `EarlyStop` read it, `EarlyStop` returns
+{"stop": reason}. Nothing plants attributes on the trainer or re-reads files to
+learn what another callback found. Three more hooks bracket a session and its
+step log: `on_train_start`, `on_log(trainer, record)` (each metrics.jsonl record)
+and `on_close`, which runs however training ends, so whatever a callback holds
+open is released.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -33,11 +39,33 @@ PLOT_EVERY_S = 30.0
 
 
 class Callback:
+    def on_train_start(self, trainer) -> None:
+        """A session (a new run or a resumed one) is about to take its first step."""
+
+    def on_log(self, trainer, record: dict) -> None:
+        """The step log just wrote `record` (losses, D(x), D(G(z)), images/s) to metrics.jsonl."""
+
     def on_epoch_end(self, trainer, measured: dict) -> dict | None:
         return None
 
     def on_train_end(self, trainer, measured: dict) -> dict | None:
         return None
+
+    def on_close(self, trainer) -> None:
+        """Training is over however it ended (finished, stopped, Ctrl-C, an error): release files and writers."""
+
+
+@contextlib.contextmanager
+def callback_session(trainer) -> Iterator[None]:
+    """Every callback's `on_train_start` now and its `on_close` however the session ends, so that
+    what a callback opens is closed on Ctrl-C and errors too (also when a later `on_train_start` fails)."""
+    try:
+        for callback in trainer.callbacks:
+            callback.on_train_start(trainer)
+        yield
+    finally:
+        for callback in trainer.callbacks:
+            callback.on_close(trainer)
 
 
 def fixed_noise(seed: int, latent_dim: int, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -54,9 +82,9 @@ class SampleGrids(Callback):
         self.every = every
 
     @staticmethod
-    def write(trainer) -> None:
+    def write(trainer) -> dict | None:
         if trainer.rank != 0:
-            return
+            return None
         digits = Sampler(trainer.gan.G_ema, device=trainer.device).decode(trainer.fixed_z, trainer.fixed_labels)
         labels = trainer.fixed_labels.cpu().numpy()
         if not trainer.gan.conditional:
@@ -64,15 +92,18 @@ class SampleGrids(Callback):
         epoch = trainer.progress.epoch
         save_grid(digits, trainer.run.sample_grid_path(epoch), nrow=SAMPLES_PER_ROW, scale=2)
         trainer.run.write_sample_arrays(epoch, digits, labels)
+        return {"samples": digits}
 
     def on_epoch_end(self, trainer, measured):
         if trainer.progress.epoch % self.every == 0 or trainer.progress.epoch == trainer.cfg.epochs:
-            self.write(trainer)
+            return self.write(trainer)
+        return None
 
     def on_train_end(self, trainer, measured):
         p = trainer.progress
         if p.step_in_epoch or not trainer.run.sample_arrays_path(p.epoch).exists():
-            self.write(trainer)
+            return self.write(trainer)
+        return None
 
 
 class CurvePlot(Callback):

@@ -24,7 +24,7 @@ from mnistgan.errors import Interrupted
 from mnistgan.gan import GAN, GANConfig
 from mnistgan.model_folder import export_model
 from mnistgan.train import state
-from mnistgan.train.callbacks import Callback, fixed_noise
+from mnistgan.train.callbacks import Callback, callback_session, fixed_noise
 from mnistgan.train.graphs import build_step
 from mnistgan.train.rundir import RunDir
 from mnistgan.train.schedules import Schedule
@@ -83,9 +83,10 @@ class Trainer:
         self.log(f"training {cfg.preset} on {describe(self.device)} ({self.precision}), "
                  f"{batches.steps_per_epoch} steps/epoch, run dir {self.run}")
         self._clock = time.perf_counter()
-        with self.stop.listening(), StepLog(self, total_g) as steplog:
-            reason = self._epochs(batches, steplog)
-        return self._finish(reason)
+        with callback_session(self):  # on_train_start now, on_close however training ends (Ctrl-C, errors)
+            with self.stop.listening(), StepLog(self, total_g) as steplog:
+                reason = self._epochs(batches, steplog)
+            return self._finish(reason)
 
     def _epochs(self, batches: DeviceBatches, steplog: StepLog) -> str:
         cfg, p = self.cfg, self.progress

@@ -9,6 +9,7 @@
       checkpoints/ckpt-SSSSSSSSS.safetensors   training state after generator step S (atomic)
       model/                   G_ema exported at the end (or when training stops): a model folder
       best/                    the model folder of the evaluation with the lowest FID
+      tensorboard/             TensorBoard event files, with --log-to tensorboard
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class RunDir:
         self.checkpoints_dir = self.root / "checkpoints"
         self.model_dir = self.root / "model"
         self.best_dir = self.root / "best"
+        self.tensorboard_dir = self.root / "tensorboard"
 
     def __repr__(self) -> str:
         return f"RunDir({str(self.root)!r})"

@@ -14,11 +14,12 @@ from mnistgan.train.callbacks import BestModel, Callback, Checkpoints, CurvePlot
 from mnistgan.train.loop import Trainer
 from mnistgan.train.rundir import RunDir
 from mnistgan.train.state import latest_checkpoint, restore
+from mnistgan.train.tensorboard import TensorBoardLog
 
 # On resume, only these may differ from the original run (to extend or re-pace it);
 # everything else comes from the checkpoint so the run continues exactly.
 RESUMABLE_OVERRIDES = ("epochs", "max_steps", "checkpoint_every", "sample_every", "eval_every", "log_every",
-                       "early_stop", "device", "data_dir")
+                       "early_stop", "device", "data_dir", "log_to")
 
 
 def default_run_dir(preset: str) -> Path:
@@ -26,13 +27,16 @@ def default_run_dir(preset: str) -> Path:
 
 
 def standard_callbacks(cfg, run: RunDir) -> list[Callback]:
-    """Samples, evaluation, best/, early stop, curves, checkpoints: in this order, since later ones
-    read what earlier ones measured (the curves include the evaluation just made)."""
+    """Samples, evaluation, best/, early stop, curves, checkpoints (and dashboards): in this order, since
+    later ones read what earlier ones measured (the curves include the evaluation just made)."""
     callbacks: list[Callback] = [SampleGrids(cfg.sample_every), Evaluation(cfg.eval_every, cfg.eval_samples),
                                  BestModel(previous_best_fid(run))]
     if cfg.early_stop:
         callbacks.append(EarlyStop(cfg.early_stop))
-    return callbacks + [CurvePlot(), Checkpoints(cfg.checkpoint_every)]
+    callbacks += [CurvePlot(), Checkpoints(cfg.checkpoint_every)]
+    if cfg.log_to == "tensorboard":
+        callbacks.append(TensorBoardLog(run.tensorboard_dir))
+    return callbacks
 
 
 def previous_best_fid(run: RunDir) -> float:

@@ -1,4 +1,5 @@
-"""What a run reports as it steps: the progress bar, and a metrics.jsonl record every `log_every` G steps."""
+"""What a run reports as it steps: the progress bar, and a metrics.jsonl record every `log_every` G steps
+(which the callbacks' `on_log` hears too)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ class StepLog:
         record.update(step=p.step, epoch=p.epoch + 1, images_per_s=round(rate, 1))
         if trainer.rank == 0:
             trainer.run.append_metrics(record)
+        for callback in trainer.callbacks:
+            callback.on_log(trainer, record)
         # refresh=False: the bar redraws at its own pace
         self.bar.set_description(f"epoch {p.epoch + 1}/{trainer.cfg.epochs}", refresh=False)
         self.bar.set_postfix(loss_d=record["loss_d"], loss_g=record["loss_g"], img_s=f"{rate:,.0f}", refresh=False)
