@@ -25,8 +25,8 @@ def import_weights(
 
     imported = import_model(file, format_name, out, name)
     kind = "conditional" if imported.conditional else "unconditional"
-    console.print(f"imported {file} ({format_name}: {imported.arch}, {kind}, latent {imported.latent_dim}) "
-                  f"into {imported.model_dir}", highlight=False)
+    console.print(f"imported {file} ({format_name} as mnistgan's {imported.arch} architecture, {kind}, "
+                  f"latent {imported.latent_dim}) into {imported.model_dir}", highlight=False)
     model = imported.model_dir
     if imported.registered is not None:
         console.print(f"registered {imported.registered.id} at {imported.registered.path}", highlight=False)
