@@ -4,58 +4,95 @@
     s = Sampler.from_pretrained("runs/hinge-sn-.../model")   # or a registry name
     images = s(16, digits=7, seed=0)                          # uint8 (16, 28, 28)
 
-Loading reads config.json and model.safetensors only, so it never executes
-pickled code; a missing, corrupt or mismatched file is a ModelFileError that
+Two backends run the generator: "torch" (the default: PyTorch, on any device) and "onnx"
+(onnxruntime on the CPU, from the model's ONNX graphs; generating imports no torch). This
+module holds what they share: checking the arguments, labels, chunking, the shape of the noise.
+Each backend draws its noise from its own seeded generator (torch's, or NumPy's: see
+onnx_backend.py), so a seed means the same digits within a backend, not across the two.
+
+Loading reads config.json and model.safetensors only (or the ONNX graphs made from them), so it
+never executes pickled code; a missing, corrupt or mismatched file is a ModelFileError that
 names the file.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from mnistgan.data import to_uint8
 from mnistgan.errors import MnistganError
-from mnistgan.model_folder import read_info
-from mnistgan.nets import NUM_CLASSES, Generator, load_generator
+from mnistgan.latent import MAX_SEED, MAX_TRUNCATION, check_noise_options, check_seed, gaussian_noise
+from mnistgan.onnx_backend import OnnxBackend
 
-MAX_SEED = 2**63 - 1
+__all__ = ["BACKENDS", "CHUNK", "MAX_SEED", "MAX_TRUNCATION", "NUM_CLASSES", "SERVE_BACKEND_ENV", "Sampler", "check_seed"]
+
+BACKENDS = ("torch", "onnx")
+SERVE_BACKEND_ENV = "MNISTGAN_SERVE_BACKEND"  # the backend a server's samplers run on: `mnistgan serve --backend`
 CHUNK = 1024  # digits per generator pass (the API's largest request is one pass)
-MAX_TRUNCATION = 100.0  # far beyond any Gaussian draw; larger values are a typo (and overflow float32)
+NUM_CLASSES = 10  # as nets.NUM_CLASSES, which this module cannot import without importing torch
 
 
 class Sampler:
-    def __init__(self, G: Generator, name: str = "model", info: dict | None = None, device: str | torch.device = "cpu"):
-        self.device = torch.device(device)
-        self.G = G.to(self.device)
-        self.name, self.info = name, info or {}
+    def __init__(self, G, name: str = "model", info: dict | None = None, device: str = "cpu",
+                 model_dir: str | Path | None = None):
+        """`G`: a torch `Generator` (run by PyTorch on `device`) or an `OnnxBackend`.
+
+        `info` is the model's info.json; given `model_dir` instead, it is read when first asked for
+        (the code that reads it imports torch, which generating on onnx must not need).
+        """
+        if isinstance(G, OnnxBackend):
+            if str(device) != "cpu":
+                raise MnistganError(f"the onnx backend runs on the CPU, not on {device}")
+            self.backend = G
+        else:
+            from mnistgan.torch_backend import TorchBackend
+
+            self.backend = TorchBackend(G, device)
+        self.name, self._info, self._model_dir = name, info, model_dir
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | Path, device: str = "cpu") -> "Sampler":
+    def from_pretrained(cls, name_or_path: str | Path, device: str = "cpu", backend: str = "torch") -> "Sampler":
+        """A registry name (NAME or NAME@VERSION), a model folder or a run directory, on `backend`."""
         from mnistgan.registry import resolve_model
 
         model_dir, name = resolve_model(name_or_path)
-        return cls(load_generator(model_dir), name=name, info=read_info(model_dir), device=device)
+        return cls.from_folder(model_dir, name, device, backend)
+
+    @classmethod
+    def from_folder(cls, model_dir: str | Path, name: str, device: str = "cpu", backend: str = "torch") -> "Sampler":
+        if backend == "onnx":
+            return cls(OnnxBackend.for_model(model_dir), name=name, device=device, model_dir=model_dir)
+        if backend != "torch":
+            raise MnistganError(f"backend must be {' or '.join(BACKENDS)}, got {backend!r}")
+        from mnistgan.nets import load_generator
+
+        return cls(load_generator(model_dir), name=name, device=device, model_dir=model_dir)
+
+    @property
+    def info(self) -> dict:
+        if self._info is None:
+            from mnistgan.model_folder import read_info
+
+            self._info = read_info(self._model_dir) if self._model_dir is not None else {}
+        return self._info
 
     @property
     def conditional(self) -> bool:
-        return self.G.conditional
+        return self.backend.conditional
 
     @property
     def latent_dim(self) -> int:
-        return self.G.latent_dim
+        return self.backend.latent_dim
 
     # ------------------------------------------------------------ inputs
 
-    def labels_for(self, num: int, digits) -> torch.Tensor:
-        """Labels for `num` samples: one digit, a list (cycled), or None (cycle 0..9; -1 if unconditional)."""
+    def labels_for(self, num: int, digits) -> np.ndarray:
+        """int64 labels for `num` samples: one digit, a list (cycled), or None (cycle 0..9; -1 if unconditional)."""
         if not self.conditional:
             if digits is not None:
                 raise MnistganError(f"{self.name} is unconditional: it cannot draw a chosen digit (drop --digit)")
-            return torch.full((num,), -1, dtype=torch.int64)
+            return np.full(num, -1, dtype=np.int64)
         if digits is None:
             digits = list(range(NUM_CLASSES))
         seq = [digits] if isinstance(digits, (int, np.integer)) else list(digits)
@@ -64,37 +101,23 @@ class Sampler:
         for d in seq:
             if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= d < NUM_CLASSES:
                 raise MnistganError(f"digit must be an integer 0-9, got {d!r}")
-        return torch.tensor(seq, dtype=torch.int64).repeat(math.ceil(num / len(seq)))[:num]
+        return np.resize(np.asarray(seq, dtype=np.int64), num)  # np.resize repeats the sequence to length num
 
-    def noise(self, num: int, seed: int = 0, truncation: float | None = None, temperature: float = 1.0) -> torch.Tensor:
-        """z ~ N(0, I) from a seeded generator; `truncation` resamples |z| > t, `temperature` scales z."""
+    def noise(self, num: int, seed: int = 0, truncation: float | None = None, temperature: float = 1.0):
+        """z (num, latent_dim) ~ N(0, I) from the backend's seeded generator (a torch.Tensor on torch, a
+        NumPy array on onnx); `truncation` redraws |z| > t, `temperature` scales z."""
         check_seed(seed)
-        if truncation is not None and not (math.isfinite(truncation) and 0 < truncation <= MAX_TRUNCATION):
-            raise MnistganError(f"truncation must be a number in (0, {MAX_TRUNCATION:g}], got {truncation}")
-        if not (math.isfinite(temperature) and 0 <= temperature <= 10):
-            raise MnistganError(f"temperature must be between 0 and 10, got {temperature}")
-        g = torch.Generator().manual_seed(seed)
-        z = torch.randn(num, self.latent_dim, generator=g)
-        if truncation is not None:
-            for _ in range(100):
-                outside = z.abs() > truncation
-                if not outside.any():
-                    break
-                z[outside] = torch.randn(int(outside.sum()), generator=g)
-            z = z.clamp(-truncation, truncation)
-        return z * temperature
+        check_noise_options(truncation, temperature)
+        return gaussian_noise(self.backend.normal(seed), (num, self.latent_dim), truncation, temperature)
 
     # ------------------------------------------------------------ outputs
 
-    @torch.no_grad()
-    def decode(self, z: torch.Tensor, labels: torch.Tensor) -> np.ndarray:
+    def decode(self, z, labels) -> np.ndarray:
         """uint8 (N, 28, 28) in MNIST polarity (0 background, 255 ink), in chunks of `CHUNK` digits
         so that evaluating tens of thousands of samples does not hold all their activations at once."""
-        out = []
-        for s in range(0, len(z), CHUNK):
-            y = labels[s : s + CHUNK].clamp(min=0).to(self.device) if self.conditional else None
-            out.append(to_uint8(self.G(z[s : s + CHUNK].to(self.device), y)).cpu().numpy())
-        return np.concatenate(out)
+        digits = labels.clip(min=0) if self.conditional else None
+        return np.concatenate([self.backend.images(z[s : s + CHUNK], None if digits is None else digits[s : s + CHUNK])
+                               for s in range(0, len(z), CHUNK)])
 
     def sample(self, num: int, digits=None, seed: int = 0, truncation: float | None = None,
                temperature: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +126,7 @@ class Sampler:
             raise MnistganError(f"num must be a positive integer, got {num!r}")
         labels = self.labels_for(num, digits)
         z = self.noise(num, seed, truncation, temperature)
-        return self.decode(z, labels), labels.numpy()
+        return self.decode(z, labels), labels
 
     def __call__(self, num: int, digits=None, seed: int = 0, truncation: float | None = None,
                  temperature: float = 1.0, pil: bool = False):
@@ -121,29 +144,10 @@ class Sampler:
             raise MnistganError(f"steps must be between 2 and 256, got {steps}")
         za = self.noise(1, seeds[0], truncation)[0]
         zb = self.noise(1, seeds[1], truncation)[0]
-        t = torch.linspace(0, 1, steps)
-        z = _slerp(za, zb, t) if slerp else torch.lerp(za.expand(steps, -1), zb.expand(steps, -1), t[:, None])
         if not self.conditional:
             if from_digit is not None or to_digit is not None:
                 raise MnistganError(f"{self.name} is unconditional: it cannot interpolate between digits")
-            return self.decode(z, torch.full((steps,), -1))
-        a = self.labels_for(1, 0 if from_digit is None else from_digit)[0]
-        b = self.labels_for(1, a.item() if to_digit is None else to_digit)[0]
-        with torch.no_grad():
-            codes = self.G.label_code(torch.stack([a, b]).to(self.device))  # (2, code)
-            code = torch.lerp(codes[0].expand(steps, -1), codes[1].expand(steps, -1), t[:, None].to(codes))
-            x = self.G.forward_code(z.to(self.device), code)
-        return to_uint8(x).cpu().numpy()
-
-
-def _slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    omega = torch.arccos(torch.clamp(torch.dot(a / a.norm(), b / b.norm()), -1, 1))
-    if omega.abs() < 1e-6:
-        return torch.lerp(a.expand(len(t), -1), b.expand(len(t), -1), t[:, None])
-    so = torch.sin(omega)
-    return (torch.sin((1 - t) * omega) / so)[:, None] * a + (torch.sin(t * omega) / so)[:, None] * b
-
-
-def check_seed(seed) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
-        raise MnistganError(f"seed must be an integer between 0 and {MAX_SEED}, got {seed!r}")
+            return self.backend.interpolate(za, zb, steps, slerp, None)
+        a = int(self.labels_for(1, 0 if from_digit is None else from_digit)[0])
+        b = int(self.labels_for(1, a if to_digit is None else to_digit)[0])
+        return self.backend.interpolate(za, zb, steps, slerp, (a, b))

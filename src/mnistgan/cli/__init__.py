@@ -31,6 +31,7 @@ app = typer.Typer(
 # Importing the command modules registers their commands on `app`.
 from mnistgan.cli import data as _data  # noqa: E402,F401
 from mnistgan.cli import evaluate as _evaluate  # noqa: E402,F401
+from mnistgan.cli import export as _export  # noqa: E402,F401
 from mnistgan.cli import generate as _generate  # noqa: E402,F401
 from mnistgan.cli import importing as _importing  # noqa: E402,F401
 from mnistgan.cli import models as _models  # noqa: E402,F401

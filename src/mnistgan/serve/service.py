@@ -6,14 +6,14 @@ Shared by the REST API and the web page; it knows nothing of HTTP or Gradio.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
 
 from mnistgan import registry
 from mnistgan.errors import MnistganError
 from mnistgan.model_folder import read_info
-from mnistgan.nets import load_generator
-from mnistgan.sampling import Sampler
+from mnistgan.sampling import SERVE_BACKEND_ENV, Sampler
 
 TRAINING_FIELDS = ("epochs", "steps", "batch_size", "seed", "wall_time_s", "hardware", "precision", "command")
 
@@ -23,10 +23,12 @@ class ModelNotFound(MnistganError):
 
 
 class ModelService:
-    """Registry look-ups plus a small LRU cache of loaded Samplers."""
+    """Registry look-ups plus a small LRU cache of loaded Samplers, on the torch or the onnx backend
+    (by default $MNISTGAN_SERVE_BACKEND's, which `mnistgan serve --backend` sets, else torch)."""
 
-    def __init__(self, cache_size: int = 8):
+    def __init__(self, cache_size: int = 8, backend: str | None = None):
         self.cache_size = cache_size
+        self.backend = backend or os.environ.get(SERVE_BACKEND_ENV) or "torch"
         self._cache: OrderedDict[tuple[str, str], Sampler] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -46,7 +48,7 @@ class ModelService:
                 self._cache.move_to_end(key)
                 return self._cache[key]
         # Loaded outside the lock so one slow load does not hold up requests for cached models.
-        sampler = Sampler(load_generator(ref.path), name=ref.id, info=read_info(ref.path))
+        sampler = Sampler.from_folder(ref.path, ref.id, backend=self.backend)
         with self._lock:
             self._cache[key] = sampler
             while len(self._cache) > self.cache_size:

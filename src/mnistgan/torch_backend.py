@@ -1,0 +1,44 @@
+"""The torch backend of `Sampler`: a `Generator` run by PyTorch, noise from torch's seeded generator."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from mnistgan.data import to_uint8
+from mnistgan.latent import spherical_path
+from mnistgan.nets import Generator
+
+
+class TorchBackend:
+    def __init__(self, G: Generator, device: str | torch.device = "cpu"):
+        self.device = torch.device(device)
+        self.G = G.to(self.device)
+        self.conditional, self.latent_dim = G.conditional, G.latent_dim
+
+    @staticmethod
+    def normal(seed: int):
+        """shape -> standard normal numbers, drawn from torch's generator seeded with `seed` (what the pins hold)."""
+        g = torch.Generator().manual_seed(seed)
+        return lambda shape: torch.randn(shape, generator=g)
+
+    @torch.no_grad()
+    def images(self, z, digits) -> np.ndarray:
+        """uint8 (N, 28, 28) for noise z (N, latent) and digits (N,), or None for an unconditional model."""
+        y = None if digits is None else torch.as_tensor(digits).to(self.device)
+        return to_uint8(self.G(torch.as_tensor(z).to(self.device), y)).cpu().numpy()
+
+    @torch.no_grad()
+    def interpolate(self, za: torch.Tensor, zb: torch.Tensor, steps: int, slerp: bool,
+                    digits: tuple[int, int] | None) -> np.ndarray:
+        """`steps` images from za to zb; with `digits`, the label codes of the two digits are blended too."""
+        t = torch.linspace(0, 1, steps)
+        if slerp:
+            z = torch.from_numpy(spherical_path(za.numpy(), zb.numpy(), t.numpy()))
+        else:
+            z = torch.lerp(za.expand(steps, -1), zb.expand(steps, -1), t[:, None])
+        if digits is None:
+            return self.images(z, None)
+        codes = self.G.label_code(torch.tensor(digits).to(self.device))  # (2, code)
+        code = torch.lerp(codes[0].expand(steps, -1), codes[1].expand(steps, -1), t[:, None].to(codes))
+        return to_uint8(self.G.forward_code(z.to(self.device), code)).cpu().numpy()
