@@ -33,3 +33,26 @@ def test_with_the_page_both_answer(empty_home):
         page = client.get("/")
         assert page.status_code == 200 and "<html" in page.text.lower()
     assert (empty_home / "votes.sqlite").is_file()
+
+
+@pytest.mark.bad_input("api", n=5)
+def test_undeclared_methods_are_405_even_with_the_page_at_the_root(empty_home):
+    with TestClient(create_app(empty_home / "votes.sqlite")) as client:
+        for method, path, allowed in [("TRACE", "/healthz", "GET"), ("POST", "/v1/models", "GET"),
+                                      ("DELETE", "/v1/models/cdcgan", "GET"), ("GET", "/v1/generate", "POST"),
+                                      ("PUT", "/openapi.json", "GET, HEAD")]:
+            r = client.request(method, path)
+            assert (r.status_code, r.headers.get("allow")) == (405, allowed), (method, path)
+            assert r.json()["detail"] == f"method {method} is not allowed here; allowed: {allowed}"
+        assert client.get("/").status_code == 200  # the page still answers everything else
+        assert client.request("TRACE", "/not-an-api-path").status_code == 404
+
+
+@pytest.mark.bad_input("api", n=3)
+def test_an_integer_may_come_as_a_number_without_a_fraction(empty_home):
+    # JSON Schema's "integer" includes 7.0; a fraction or a string is still refused.
+    with TestClient(create_app(empty_home / "votes.sqlite", ui=False)) as client:
+        r = client.post("/v1/generate", json={"model": "nope", "num": 16.0, "seed": 3.0, "digits": [7.0]})
+        assert r.status_code == 404  # validated, then looked up
+        for body in ({"num": 16.5}, {"num": "16"}, {"digits": 7.5}):
+            assert client.post("/v1/generate", json={"model": "nope", **body}).status_code == 422

@@ -4,8 +4,10 @@ Screenshots of each tab go to test-artifacts/ (git-ignored) for a human to look 
 """
 
 import io
+import math
 
 import httpx
+import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
@@ -82,6 +84,50 @@ def test_generate_digit_7_shows_a_grid_of_the_right_size(page):
     shot(page, "generate")
 
 
+def slider_value(page, elem_id: str) -> str:
+    return page.locator(f"#{elem_id} input[type=number]").input_value()
+
+
+def set_slider(page, elem_id: str, value: str) -> None:
+    box = page.locator(f"#{elem_id} input[type=number]")
+    box.fill(value)
+    box.press("Enter")
+    expect(box).to_have_value(value)
+
+
+def tiles(png: bytes, count: int, scale: int = 4) -> list[bytes]:
+    """The digits of a square grid picture (28 px tiles, 2 px gaps, upscaled `scale` times), each as pixels."""
+    side = math.isqrt(count)
+    with Image.open(io.BytesIO(png)) as im:
+        grid = np.asarray(im.convert("L"))
+    step, size = 30 * scale, 28 * scale
+    return [grid[2 * scale + r * step:][:size, 2 * scale + c * step:][:, :size].tobytes()
+            for r in range(side) for c in range(side)]
+
+
+def test_a_preset_sets_the_knobs_and_redraws(page):
+    page.locator("#gen-digit").get_by_label("7", exact=True).check()
+    page.locator("#gen-seed input").fill("5")
+    page.locator("#gen-button").click()
+    caption = page.locator("#gen-caption")
+    expect(caption).to_contain_text("seed 5, temperature 1, no truncation.")
+    before = fetch(page, "#gen-image")
+
+    page.locator("#preset-crisp").click()
+    expect(caption).to_contain_text("seed 0, temperature 0.7, truncation 1.")
+    assert page.locator("#gen-seed input").input_value() == "0"
+    assert (slider_value(page, "gen-temperature"), slider_value(page, "gen-truncation")) == ("0.7", "1")
+    expect(page.locator("#gen-preset-note")).to_contain_text("Crisp: clean, typical strokes")
+    crisp = fetch(page, "#gen-image")
+    assert crisp != before and len(set(tiles(crisp, 16))) > 1  # sixteen different sevens
+    shot(page, "generate-presets")
+
+    page.locator("#preset-prototype").click()  # no noise: the model's one drawing of a 7, sixteen times
+    expect(caption).to_contain_text("seed 0, temperature 0, no truncation.")
+    assert slider_value(page, "gen-temperature") == "0"
+    assert len(set(tiles(fetch(page, "#gen-image"), 16))) == 1
+
+
 def test_unconditional_model_locks_the_digit_picker(page):
     page.locator("#gen-model input").click()
     page.get_by_role("option", name="tiny-uncond@1", exact=False).click()
@@ -116,6 +162,34 @@ def test_an_ab_vote_is_recorded_and_shown(page, server):
     rates = VoteStore(server.votes_db).win_rates()
     assert [(p.a, p.b, p.wins_a, p.wins_b) for p in rates] == [("tiny-cond@1", "tiny-cond@2", 0, 1)]
     shot(page, "compare")
+
+
+def test_the_settings_comparison_draws_one_model_two_ways(page):
+    page.get_by_role("tab", name="Compare (A/B)").click()
+    page.locator("#cmp-mode").get_by_label("Two settings of one model").check()
+    expect(page.locator("#cmp-settings")).to_be_visible()
+    expect(page.locator("#cmp-b")).to_be_hidden()  # one model
+    expect(page.locator("#vote-left")).to_be_hidden()  # votes are for models
+    assert (slider_value(page, "cmp-left-temperature"), slider_value(page, "cmp-right-temperature")) == ("0.7", "1.3")
+    page.locator("#cmp-button").click()
+    status = page.locator("#cmp-status")
+    expect(status).to_contain_text("tiny-cond@2, the same seeds under two settings. "
+                                   "Left: temperature 0.7, truncation 1; Right: temperature 1.3, no truncation.")
+    expect(page.locator("#cmp-right")).to_contain_text("Right: temperature 1.3, no truncation")
+    assert fetch(page, "#cmp-left") != fetch(page, "#cmp-right")
+    shot(page, "compare-settings")
+
+    # Both sides alike: the same seeds draw the same picture, so the difference above was the settings'.
+    set_slider(page, "cmp-right-temperature", "0.7")
+    set_slider(page, "cmp-right-truncation", "1")
+    page.locator("#cmp-button").click()
+    expect(page.locator("#cmp-right")).to_contain_text("Right: temperature 0.7, truncation 1")
+    assert fetch(page, "#cmp-left") == fetch(page, "#cmp-right")
+
+    page.locator("#cmp-mode").get_by_label("Two models").check()
+    expect(page.locator("#cmp-b")).to_be_visible()
+    expect(page.locator("#vote-left")).to_be_visible()
+    assert page.locator("#vote-left").is_disabled()  # nothing on screen to vote on yet
 
 
 def test_model_info_shows_the_card_and_training_curves(page):

@@ -7,23 +7,27 @@
 
 Models are addressed by registry name only, never by a path from a request.
 Every input a client can get wrong is a 4xx whose `detail` says what is wrong:
-404 for an unknown model, 413 for an oversized body, 422 for anything else.
-Generation runs in worker threads behind a capacity limiter, so a burst of
-clients queues for a slot instead of blocking the event loop.
+400 for a body that cannot be parsed at all, 404 for an unknown model, 405 for
+a method a path does not take, 413 for an oversized body, 422 for anything else.
+The OpenAPI document says exactly this (tests/serve/test_contract.py holds it to
+it with schemathesis). Generation runs in worker threads behind a capacity
+limiter, so a burst of clients queues for a slot instead of blocking the event loop.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 import anyio
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mnistgan import __version__, registry
@@ -36,14 +40,57 @@ from mnistgan.serve.service import ModelNotFound, ModelService
 MAX_NUM = 1024
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_WORKERS = 2
+
+
+def _unanchored(pattern: re.Pattern) -> str:
+    return pattern.pattern.removesuffix(r"\Z")
+
+
+# What registry.parse_name accepts, as a JSON Schema pattern (ECMA regex, anchored): the registry stays the one
+# check, with its message; the schema only says it, so a client (or schemathesis) knows which names are well formed.
+MODEL_NAME_PATTERN = f"^{_unanchored(registry.NAME)}(@{_unanchored(registry.VERSION)})?$"
+
+
+class Problem(BaseModel):
+    """The body of every error response: `detail` says what is wrong, in one line."""
+
+    detail: str = Field(description="What is wrong, for a person to read.")
+    errors: list[dict] | None = Field(None, description="422 from validation only: pydantic's errors, one per field.")
+
+
+def problem(description: str) -> dict:
+    return {"model": Problem, "description": description}
+
+
+UNKNOWN_MODEL = problem("Unknown model (the name is well formed; the registry does not have it)")
+BROKEN_MODEL = problem("The model is installed but its files cannot be loaded")
 GENERATE_RESPONSES = {
     200: {"content": {"image/png": {}, "application/octet-stream": {}, "application/json": {}},
           "description": "A PNG grid, an NPZ file or JSON arrays, per `format`."},
-    404: {"description": "Unknown model"}, 413: {"description": "Body too large"}, 422: {"description": "Invalid request"},
+    400: problem("The body cannot be parsed at all (not UTF-8 text, or JSON nested thousands deep)"),
+    404: UNKNOWN_MODEL, 413: problem("Body too large"), 422: problem("Invalid request"), 503: BROKEN_MODEL,
 }
+# The stateful phase of a contract test (and a reader of /docs) learns that the ids GET /v1/models lists are names.
+MODEL_LINKS = {"GetModel": {"operationId": "get_model", "parameters": {"name": "$response.body#/models/0/id"},
+                            "description": "The first listed model, by its id (NAME@VERSION)."}}
 
 
 # ----------------------------------------------------------------- requests
+
+
+def whole(value):
+    """7.0 as 7: JSON Schema's `integer` is any number without a fraction, so a schema-valid client may send it.
+    Anything else passes unchanged, for strict validation to refuse with its message."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(whole)]
+Digit = Annotated[int, Field(ge=0, le=DIGIT_CLASSES - 1)]
+# The pattern is documentation only: the registry checks the name, so a malformed one gets its message (a 422).
+ModelName = Annotated[str, Path(json_schema_extra={"pattern": MODEL_NAME_PATTERN}, examples=[registry.DEFAULT_MODEL],
+                                description="NAME (its newest version) or NAME@VERSION, as GET /v1/models lists them.")]
 
 
 class GenerateRequest(BaseModel):
@@ -53,12 +100,13 @@ class GenerateRequest(BaseModel):
     )
 
     model: str = Field(registry.DEFAULT_MODEL, min_length=1, max_length=100,
+                       json_schema_extra={"pattern": MODEL_NAME_PATTERN},
                        description="Registry name: NAME (its newest version) or NAME@VERSION; see GET /v1/models.")
-    num: int = Field(64, ge=1, le=MAX_NUM, description=f"How many digits, 1..{MAX_NUM}.")
-    digits: int | list[int] | None = Field(
+    num: WholeNumber = Field(64, ge=1, le=MAX_NUM, description=f"How many digits, 1..{MAX_NUM}.")
+    digits: Digit | Annotated[list[Digit], Field(min_length=1, max_length=MAX_NUM)] | None = Field(
         None, description="Conditional models only: one digit 0-9, or a list cycled over the samples. "
                           "Omit (or null) to cycle 0..9.")
-    seed: int = Field(0, ge=0, le=MAX_SEED, description="Same seed, same digits.")
+    seed: WholeNumber = Field(0, ge=0, le=MAX_SEED, description="Same seed, same digits.")
     truncation: float | None = Field(None, gt=0, le=MAX_TRUNCATION, description="Resample noise beyond this magnitude (e.g. 1.0): "
                                                              "cleaner, less varied digits. Omit for none.")
     temperature: float = Field(1.0, ge=0, le=10, description="Scale of the noise.")
@@ -71,6 +119,7 @@ class GenerateRequest(BaseModel):
         def is_digit(d):
             return isinstance(d, int) and not isinstance(d, bool) and 0 <= d < DIGIT_CLASSES
 
+        v = [whole(d) for d in v] if isinstance(v, list) else whole(v)
         if v is None or is_digit(v):
             return v
         if isinstance(v, list) and 1 <= len(v) <= MAX_NUM and all(is_digit(d) for d in v):
@@ -134,6 +183,37 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+class UndeclaredMethods:
+    """405, with `Allow`, for a method that the app's routes do not take on a path they serve.
+
+    Starlette's router would say so itself, but the web page is mounted at `/` after the API's routes and
+    takes every request they do not fully match, so without this a TRACE /healthz would be the page's 404.
+    """
+
+    def __init__(self, app: ASGIApp, routes: list[Route]):
+        self.app, self.routes = app, routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allowed = self.allowed_methods(scope) if scope["type"] == "http" else None
+        if allowed is None:
+            return await self.app(scope, receive, send)
+        response = _error(405, f"method {scope['method']} is not allowed here; allowed: {', '.join(allowed)}")
+        response.headers["Allow"] = ", ".join(allowed)
+        await response(scope, receive, send)
+
+    def allowed_methods(self, scope: Scope) -> list[str] | None:
+        """The methods the path takes when it is served but not with this method; None when the routes take it
+        (or it is no route's path: then the page, or a 404, answers)."""
+        allowed = set()
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return None
+            if match is Match.PARTIAL:
+                allowed |= route.methods or set()
+        return sorted(allowed) or None
+
+
 # ----------------------------------------------------------------- errors
 
 
@@ -170,23 +250,32 @@ def add_error_handlers(app: FastAPI) -> None:
 # ----------------------------------------------------------------- routes
 
 
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    models: int = Field(description="How many model versions are installed.")
+
+
 def routes(models: ModelService, limiter: anyio.CapacityLimiter) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/healthz", tags=["health"], summary="Liveness")
-    async def healthz() -> dict:
-        return {"status": "ok", "version": __version__, "models": len(models.all())}
+    @router.get("/healthz", tags=["health"], summary="Liveness", operation_id="healthz")
+    async def healthz() -> Health:
+        return Health(status="ok", version=__version__, models=len(models.all()))
 
-    @router.get("/v1/models", tags=["models"], summary="List the registered models")
+    @router.get("/v1/models", tags=["models"], summary="List the registered models", operation_id="list_models",
+                responses={200: {"links": MODEL_LINKS}})
     async def list_models() -> dict:
         return {"models": await anyio.to_thread.run_sync(models.listing)}
 
     @router.get("/v1/models/{name}", tags=["models"], summary="One model: card, metrics and training summary",
-                responses={404: {"description": "Unknown model"}, 422: {"description": "Malformed name"}})
-    async def get_model(name: str) -> dict:
+                operation_id="get_model",
+                responses={404: UNKNOWN_MODEL, 422: problem("Malformed name"), 503: BROKEN_MODEL})
+    async def get_model(name: ModelName) -> dict:
         return await anyio.to_thread.run_sync(models.details, name)
 
-    @router.post("/v1/generate", tags=["generate"], summary="Generate digits", responses=GENERATE_RESPONSES)
+    @router.post("/v1/generate", tags=["generate"], summary="Generate digits", operation_id="generate",
+                 responses=GENERATE_RESPONSES)
     async def generate(req: GenerateRequest) -> Response:
         return await anyio.to_thread.run_sync(generate_response, models, req, limiter=limiter)
 
@@ -223,7 +312,25 @@ def create_api(models: ModelService | None = None, workers: int = DEFAULT_WORKER
                     "This is the REST API; `mnistgan serve` also puts a web page at `/`.",
     )
     app.state.models = models
+    api_routes = routes(models, anyio.CapacityLimiter(max(1, workers)))
+    app.include_router(api_routes)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    # The API's own routes and FastAPI's (/docs, /openapi.json): app.routes holds the former as one opaque entry.
+    served = [r for r in (*app.router.routes, *api_routes.routes) if isinstance(r, Route)]
+    app.add_middleware(UndeclaredMethods, routes=served)
     add_error_handlers(app)
-    app.include_router(routes(models, anyio.CapacityLimiter(max(1, workers))))
+    app.openapi = lambda: exact_openapi(app)
     return app
+
+
+def exact_openapi(app: FastAPI) -> dict:
+    """FastAPI's OpenAPI document, with the request schema exactly as pydantic validates it.
+
+    FastAPI passes the document through its own models, which hold bounds as floats: the seed's
+    maximum, 2**63 - 1, would come out as 9.223372036854776e18, which is 2**63, a seed the API refuses.
+    """
+    if app.openapi_schema is None:
+        document = FastAPI.openapi(app)  # built once and kept in app.openapi_schema, which this edits in place
+        document["components"]["schemas"]["GenerateRequest"] = GenerateRequest.model_json_schema(
+            ref_template="#/components/schemas/{model}")
+    return app.openapi_schema

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import gradio as gr
 
@@ -13,6 +15,7 @@ from mnistgan.serve.service import ModelService
 
 DIGITS = ["any"] + [str(d) for d in range(10)]
 MAX_UI_SEED = 2**31 - 1  # what a browser's number input holds exactly
+MAX_GRID = 64  # digits in one picture: the "How many" sliders' end and the /generate endpoint's limit
 PRIVATE = {"api_visibility": "private"}  # the page's own events; scripts use the REST API
 
 Choices = list[tuple[str, str]]  # (label, model id) for a dropdown
@@ -51,27 +54,41 @@ def random_seed() -> int:
     return random.randrange(MAX_UI_SEED)
 
 
+def refusal(message: str) -> gr.Error:
+    """A gr.Error for a value the user (or an API client) got wrong: shown, but not a server fault, so no
+    traceback in the server's log."""
+    return gr.Error(message, print_exception=False)
+
+
 def chosen_digit(value: str | None) -> int | None:
     return None if value in (None, "", "any") else int(value)
 
 
 def checked_seed(value) -> int:
     if value is None or not float(value).is_integer() or not 0 <= value <= MAX_UI_SEED:
-        raise gr.Error(f"The seed must be a whole number from 0 to {MAX_UI_SEED}.")
+        raise refusal(f"The seed must be a whole number from 0 to {MAX_UI_SEED}.")
     return int(value)
 
 
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """The library's one-line message as a gr.Error, which Gradio shows (and sends to API clients) as it is,
+    instead of a generic 'Error'."""
+    try:
+        yield
+    except MnistganError as e:
+        raise refusal(str(e)) from None
+
+
 def shows_errors(fn):
-    """Show the library's one-line messages in the page instead of a generic 'Error'.
+    """Show the library's one-line messages in the page.
 
     The first argument of `fn` is the picked model: none picked gets a hint instead of a call.
     """
     @functools.wraps(fn)
     def wrapped(*args):
         if args and args[0] in (None, ""):
-            raise gr.Error("Pick a model first (none installed? see the note at the top).")
-        try:
+            raise refusal("Pick a model first (none installed? see the note at the top).")
+        with library_errors():
             return fn(*args)
-        except MnistganError as e:
-            raise gr.Error(str(e)) from None
     return wrapped

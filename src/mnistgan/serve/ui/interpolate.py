@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
+import numpy as np
+from PIL import Image
 
 from mnistgan.grids import gif_bytes, grid_image
 from mnistgan.serve.service import ModelService
@@ -10,6 +14,24 @@ from mnistgan.serve.ui.controls import DIGITS, PRIVATE, Choices, checked_seed, m
 from mnistgan.serve.ui.downloads import Downloads
 
 GIF_SCALE = 6  # 168 px a frame: fits the animation box without blurring
+STRIP_SCALE = 2
+
+
+@dataclass
+class Walk:
+    name: str  # the model's NAME@VERSION
+    frames: np.ndarray  # uint8 (steps, 28, 28)
+    strip: Image.Image  # the frames side by side, for the page
+    gif: str  # the animation's file, there and back
+
+
+def walk(models: ModelService, downloads: Downloads, model_id: str, from_digit: int | None, to_digit: int | None,
+         seeds: tuple[int, int], steps: int, slerp: bool) -> Walk:
+    """What the tab and the /interpolate endpoint both draw; the library checks every value (MnistganError)."""
+    s = models.sampler(model_id)
+    frames = s.interpolate(steps, from_digit, to_digit, seeds, slerp=slerp)
+    gif = downloads.write(f"{s.name}-interpolation", ".gif", gif_bytes(frames, GIF_SCALE, there_and_back=True))
+    return Walk(s.name, frames, grid_image(frames, nrow=len(frames), scale=STRIP_SCALE), gif)
 
 
 def interpolate_tab(models: ModelService, downloads: Downloads, choices: Choices, first: str | None) -> gr.Dropdown:
@@ -17,11 +39,11 @@ def interpolate_tab(models: ModelService, downloads: Downloads, choices: Choices
 
     @shows_errors
     def interpolate(model_id, from_digit, to_digit, seed_a, seed_b, steps, slerp):
-        s = models.sampler(model_id)
-        a, b = (int(from_digit), int(to_digit)) if s.conditional else (None, None)
-        frames = s.interpolate(int(steps), a, b, (checked_seed(seed_a), checked_seed(seed_b)), slerp=bool(slerp))
-        gif = downloads.write(f"{s.name}-interpolation", ".gif", gif_bytes(frames, GIF_SCALE, there_and_back=True))
-        return grid_image(frames, nrow=len(frames), scale=2), gif, gif
+        # The digit pickers stay on the page for every model; an unconditional one ignores them.
+        a, b = (int(from_digit), int(to_digit)) if models.is_conditional(model_id) else (None, None)
+        w = walk(models, downloads, model_id, a, b, (checked_seed(seed_a), checked_seed(seed_b)), int(steps),
+                 bool(slerp))
+        return w.strip, w.gif, w.gif
 
     with gr.Tab("Interpolate", id="interpolate", elem_id="tab-interpolate"):
         gr.Markdown("Walk smoothly from one digit (and seed) to another: every frame is a real output of the model.")

@@ -12,7 +12,7 @@ from mnistgan.errors import MnistganError
 from mnistgan.formatting import fmt
 from mnistgan.model_folder import CURVES, read_info
 from mnistgan.serve.service import ModelService
-from mnistgan.serve.ui.controls import PRIVATE, Choices, model_picker
+from mnistgan.serve.ui.controls import PRIVATE, Choices, model_picker, refusal
 from mnistgan.train.rundir import RunDir
 
 METRIC_COLUMNS = ["Metric", "This model", "Real data (floor)"]
@@ -49,7 +49,7 @@ def describe(models: ModelService, model_id: str | None):
         ref = models.find(model_id)
         info = read_info(ref.path)
     except MnistganError as e:
-        raise gr.Error(str(e)) from None
+        raise refusal(str(e)) from None
     card_path = ref.path / "README.md"
     card = strip_front_matter(card_path.read_text()) if card_path.is_file() else f"# {ref.id}\n(no model card)"
     rows = metric_rows(info)

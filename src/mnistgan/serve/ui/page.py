@@ -1,8 +1,9 @@
 """The web page (Gradio Blocks): the tabs assembled, mounted at `/` beside the REST API.
 
 Four tabs over the registry's models, all through `ModelService`: Generate, Interpolate,
-Compare (A/B votes stored by `VoteStore`) and Model info. It works offline: no
-analytics, no web fonts, nothing fetched from outside the server.
+Compare (A/B votes stored by `VoteStore`, or one model under two settings) and Model info,
+plus the named endpoints scripts call (endpoints.py). It works offline: no analytics, no
+web fonts, nothing fetched from outside the server.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mnistgan.serve.service import ModelService
 from mnistgan.serve.ui.compare import compare_tab
 from mnistgan.serve.ui.controls import PRIVATE, default_model, model_choices
 from mnistgan.serve.ui.downloads import Downloads
+from mnistgan.serve.ui.endpoints import add_public_endpoints
 from mnistgan.serve.ui.generate import generate_tab
 from mnistgan.serve.ui.interpolate import interpolate_tab
 from mnistgan.serve.ui.model_info import model_info_tab
@@ -30,14 +32,14 @@ THEME = gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=["ui-m
 CSS = """
 .digits img { image-rendering: pixelated; }
 #intro { max-width: 60rem; }
-footer { display: none !important; }
 """
 INTRO = """# mnistgan: handwritten digits drawn by GANs
 Each model here is a generative adversarial network trained on MNIST's 60,000 handwritten digits.
 It turns random noise (picked by the **seed**) into new digits that never existed.
 *Conditional* models draw the digit you ask for; the others draw whichever digit they like.
 Same model, same settings, same seed: the same picture, every time.
-Scripts can use the same models through the [REST API](/docs)."""
+Scripts can use the same models through the [REST API](/docs), or call this page's `/generate` and
+`/interpolate` with `gradio_client` (*Use via API*, at the bottom)."""
 NO_MODELS = """**No models are installed yet.** Train one and register it, then reload this page:
 ```bash
 mnistgan train --preset cdcgan --out runs/my-model
@@ -51,6 +53,8 @@ def build_page(models: ModelService, votes: VoteStore, downloads: Downloads | No
     first = default_model(choices)
     second = default_model(choices, avoid=first)
     with gr.Blocks(title="mnistgan: digits drawn by GANs", analytics_enabled=False, delete_cache=(3600, 86400)) as page:
+        # First: Gradio names every event, private ones too, after its function, first come first named.
+        add_public_endpoints(models, downloads)
         gr.Markdown(INTRO, elem_id="intro")
         banner = gr.Markdown(NO_MODELS, visible=not choices, elem_id="no-models")
         with gr.Tabs():
@@ -78,5 +82,5 @@ def mount_page(app: FastAPI, models: ModelService, votes: VoteStore) -> FastAPI:
     """`app` with the page at `/`; downloads are served from their own temp folder only."""
     downloads = Downloads()
     page = build_page(models, votes, downloads)
-    return gr.mount_gradio_app(app, page, path="/", theme=THEME, css=CSS, ssr_mode=False, footer_links=[],
+    return gr.mount_gradio_app(app, page, path="/", theme=THEME, css=CSS, ssr_mode=False, footer_links=["api"],
                                show_error=True, allowed_paths=[str(downloads.root)])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from mnistgan.serve.ui.controls import PRIVATE
+from mnistgan.serve.ui.controls import PRIVATE, refusal
 from mnistgan.votes import VoteStore, WINNERS
 
 VOTE_COLUMNS = ["Model A", "Model B", "A wins", "B wins", "Votes", "A win rate"]
@@ -27,7 +27,7 @@ def score_rows(votes: VoteStore) -> list[list]:
 def record_vote(votes: VoteStore, shown: dict | None, winner: str):
     """Store the vote for what is on screen (`shown`: the two models, digit and seed), then lock the buttons."""
     if not shown:
-        raise gr.Error("Generate a comparison first, then vote.")
+        raise refusal("Generate a comparison first, then vote.")
     votes.record(shown["a"], shown["b"], winner, shown["digit"], shown["seed"])
     best, other = (shown["a"], shown["b"]) if winner == "left" else (shown["b"], shown["a"])
     off = gr.update(interactive=False)
