@@ -22,6 +22,7 @@ class TrainConfig:
     preset: str = DEFAULT_PRESET
     epochs: int = 10
     max_steps: int | None = None  # stop after this many generator-optimizer steps in total
+    max_seconds: float | None = None  # stop after this much training time in total (over resumes)
     batch_size: int = 64
     lr_g: float = 2e-4
     lr_d: float = 2e-4
@@ -66,6 +67,8 @@ class TrainConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise MnistganError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.max_seconds is not None and not self.max_seconds > 0:
+            raise MnistganError(f"--max-seconds must be positive, got {self.max_seconds}")
         for name in ("max_steps", "train_subset"):
             v = getattr(self, name)
             if v is not None and v < 1:

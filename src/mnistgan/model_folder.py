@@ -26,6 +26,7 @@ from mnistgan.presets import get_preset
 INFO = "info.json"
 CURVES = "losses.png"
 STOP_REASONS = {"finished": "all planned epochs done", "max_steps": "--max-steps reached",
+                "max_seconds": "--max-seconds reached",
                 "early_stop": "early stopping (--early-stop)", "interrupted": "Ctrl-C (resume with --resume)"}
 
 

@@ -33,7 +33,7 @@ PANEL_SIZE = (5.5, 3.8)  # inches per panel
 MOST_COLUMNS = 2
 
 
-def _pyplot():
+def pyplot():
     # Imported on first use: matplotlib costs the command line a noticeable start-up delay.
     import matplotlib
 
@@ -80,7 +80,7 @@ def panels_with_data(records: list[dict], panels=ALL_PANELS) -> list[str]:
 
 def curves_figure(records: list[dict], panels=ALL_PANELS, final_floor: dict | None = None):
     """A figure of the chosen panels (see `panels_with_data`), at most two per row."""
-    plt = _pyplot()
+    plt = pyplot()
     from matplotlib.ticker import MaxNLocator
     chosen = panels_with_data(records, panels)
     if not chosen:
@@ -110,7 +110,7 @@ def figure_png(fig) -> bytes:
     try:
         fig.savefig(buf, format="png", dpi=100)
     finally:
-        _pyplot().close(fig)
+        pyplot().close(fig)
     return buf.getvalue()
 
 

@@ -41,6 +41,7 @@ from mnistgan.cli import serve as _serve  # noqa: E402,F401
 from mnistgan.cli import space as _space  # noqa: E402,F401
 from mnistgan.cli import train as _train  # noqa: E402,F401
 from mnistgan.cli import tune as _tune  # noqa: E402,F401
+from mnistgan.cli import zoo as _zoo  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

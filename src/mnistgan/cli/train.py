@@ -19,6 +19,7 @@ def train(
     config: Optional[Path] = typer.Option(None, "--config", help="JSON file of training options (e.g. from `mnistgan tune`)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the 60,000 training digits."),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Stop after this many generator steps."),
+    max_seconds: Optional[float] = typer.Option(None, "--max-seconds", help="Stop after this much training time (seconds, over resumes); the model is exported as of then."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size"),
     lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate of both G and D."),
     lr_g: Optional[float] = typer.Option(None, "--lr-g", help="Generator learning rate (overrides --lr)."),
@@ -55,7 +56,7 @@ def train(
     if nproc and nproc > 1 and ddp.torchrun_env() is None:
         raise SystemExit(ddp.launch(nproc, ["train", *ddp.command_args(ctx)]))
 
-    overrides = dict(epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr_g=lr_g or lr, lr_d=lr_d or lr,
+    overrides = dict(epochs=epochs, max_steps=max_steps, max_seconds=max_seconds, batch_size=batch_size, lr_g=lr_g or lr, lr_d=lr_d or lr,
                      beta1=beta1, beta2=beta2, latent_dim=latent_dim, seed=seed, device=device, precision=precision,
                      checkpoint_every=checkpoint_every, sample_every=sample_every, eval_every=eval_every,
                      log_every=log_every, data_dir=str(data_dir) if data_dir else None, g_width=g_width, d_width=d_width,

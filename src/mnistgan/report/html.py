@@ -51,13 +51,15 @@ def missing(reason) -> str:
     return f'<p class="missing">Not available: {esc(reason)}.</p>'
 
 
-def page(name: str, summary: str, nav: list[tuple[str, str]], sections: list[str], footer: str) -> str:
-    """The whole document; `summary` and `footer` are HTML, `nav` is (section key, title) pairs."""
+def page(name: str, summary: str, nav: list[tuple[str, str]], sections: list[str], footer: str,
+         kind: str = "run") -> str:
+    """The whole document; `summary` and `footer` are HTML, `nav` is (section key, title) pairs;
+    `kind` names what it reports on (a run, a zoo of runs)."""
     links = " ".join(f'<a href="#{key}">{esc(title)}</a>' for key, title in nav)
     return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>mnistgan report: {esc(name)}</title><style>{CSS}</style></head><body>"
-            f"<header><h1>mnistgan run <code>{esc(name)}</code></h1><p class=\"sub\">{summary}</p>"
+            f"<header><h1>mnistgan {esc(kind)} <code>{esc(name)}</code></h1><p class=\"sub\">{summary}</p>"
             f"<nav>{links}</nav></header><main>{''.join(sections)}</main>"
             f"<footer>{footer}</footer></body></html>\n")
 

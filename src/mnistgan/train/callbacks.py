@@ -55,6 +55,14 @@ class Callback:
         """Training is over however it ended (finished, stopped, Ctrl-C, an error): release files and writers."""
 
 
+def run_callbacks(trainer, event: str) -> dict:
+    """`on_epoch_end` or `on_train_end` of every callback in order; each sees what the earlier ones returned."""
+    measured: dict = {}
+    for callback in trainer.callbacks:
+        measured.update(getattr(callback, event)(trainer, measured) or {})
+    return measured
+
+
 @contextlib.contextmanager
 def callback_session(trainer) -> Iterator[None]:
     """Every callback's `on_train_start` now and its `on_close` however the session ends, so that

@@ -212,6 +212,8 @@ def run_training(preset, config_file, overrides: dict, out, resume, log=print, p
                                         log=(lambda m: None) if quiet else log, progress=progress and not quiet,
                                         rank=rank, world_size=world_size, stop=AgreedStop())
         check_precision(trainer.precision)
+        if trainer.cfg.max_seconds is not None:  # each rank's clock differs: they would stop at different steps
+            raise MnistganError("--max-seconds cannot stop several processes at the same step; use --max-steps")
         if rank == 0:
             log(f"{world_size} processes, global batch {world_size} x {trainer.cfg.batch_size}")
         distribute(trainer.gan, trainer.step_fn)

@@ -24,7 +24,7 @@ from mnistgan.errors import Interrupted
 from mnistgan.gan import GAN, GANConfig
 from mnistgan.model_folder import export_model
 from mnistgan.train import state
-from mnistgan.train.callbacks import Callback, callback_session, fixed_noise
+from mnistgan.train.callbacks import Callback, callback_session, fixed_noise, run_callbacks
 from mnistgan.train.graphs import build_step
 from mnistgan.train.rundir import RunDir
 from mnistgan.train.schedules import Schedule
@@ -50,7 +50,7 @@ class Trainer:
         self.stop = stop or StopSignal()
         self.schedule = Schedule.from_options(cfg)
         self.total_d_steps = 0  # the run's planned D steps (set by fit); what schedules count down
-        self._clock = time.perf_counter()  # training time is summed into progress.elapsed at checkpoints
+        self._clock: float | None = time.perf_counter()  # summed into progress.elapsed at checkpoints
 
     def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor] | None:
         """One D step (plus a G step every `n_critic`) on a gathered batch; None after a D-only step."""
@@ -71,7 +71,7 @@ class Trainer:
         return stats if g_step else None
 
     def fit(self) -> Path:
-        """Train until `epochs`, `max_steps`, an early stop or Ctrl-C; returns the exported model folder."""
+        """Train until `epochs`, `max_steps`, `max_seconds`, an early stop or Ctrl-C; returns the model folder."""
         cfg = self.cfg
         batches = training_batches(cfg, self.device, self.data_gen, self.rank, self.world_size)
         total_g = cfg.epochs * batches.steps_per_epoch // cfg.n_critic
@@ -92,8 +92,8 @@ class Trainer:
         cfg, p = self.cfg, self.progress
         stats = None
         while p.epoch < cfg.epochs:
-            if self._reached_max_steps():
-                return "max_steps"
+            if spent := budget_spent(self):
+                return spent
             if p.step_in_epoch == 0:
                 self.epoch_start_gen_state = self.data_gen.get_state()
             else:  # resumed mid-epoch: redraw the same permutation, then skip ahead
@@ -108,11 +108,11 @@ class Trainer:
                 steplog.g_step(stats)
                 if self.stop.requested():
                     return "interrupted"
-                if self._reached_max_steps():
-                    return "max_steps"
+                if spent := budget_spent(self):
+                    return spent
             p.epoch, p.step_in_epoch = p.epoch + 1, 0
             state.check_finite(self, stats)
-            measured = self._callbacks("on_epoch_end")
+            measured = run_callbacks(self, "on_epoch_end")
             if "stop" in measured:
                 self.log(measured["stop"])
                 return "early_stop"
@@ -122,22 +122,18 @@ class Trainer:
         """Every way out: a checkpoint, then the model folder; Ctrl-C skips the end-of-run evaluation."""
         state.check_finite(self, None)
         self.save_checkpoint()
+        self._clock = None  # training time ends here: the final evaluation and export are not training
         if reason == "interrupted":
             model_dir = self.export(self.run.model_dir, None, stopped_by=reason)
             self.log(f"interrupted at step {self.progress.step}; checkpoint saved and model exported to {model_dir}. "
                      f"Resume with: mnistgan train --resume {self.run}")
             raise Interrupted(f"interrupted at step {self.progress.step}")
-        measured = self._callbacks("on_train_end")
+        measured = run_callbacks(self, "on_train_end")
         return self.export(self.run.model_dir, measured.get("eval"), stopped_by=reason)
 
-    def _callbacks(self, event: str) -> dict:
-        measured: dict = {}
-        for callback in self.callbacks:
-            measured.update(getattr(callback, event)(self, measured) or {})
-        return measured
-
-    def _reached_max_steps(self) -> bool:
-        return self.cfg.max_steps is not None and self.progress.step >= self.cfg.max_steps
+    def training_seconds(self) -> float:
+        """Training time over all sessions of this run, up to now (the clock stops when training does)."""
+        return self.progress.elapsed + (time.perf_counter() - self._clock if self._clock is not None else 0.0)
 
     def export(self, model_dir: Path, metrics: dict | None, stopped_by: str | None = None) -> Path:
         """A model folder from G_ema as of now (rank 0 writes it), with the run's curves beside it."""
@@ -149,6 +145,17 @@ class Trainer:
     def save_checkpoint(self) -> Path | None:
         if self.rank != 0:
             return None
-        now = time.perf_counter()
-        self.progress.elapsed, self._clock = self.progress.elapsed + now - self._clock, now
+        self.progress.elapsed = self.training_seconds()
+        if self._clock is not None:
+            self._clock = time.perf_counter()
         return state.save(self)
+
+
+def budget_spent(trainer: Trainer) -> str | None:
+    """Why training must stop now, if a budget (--max-steps, --max-seconds) is used up."""
+    cfg = trainer.cfg
+    if cfg.max_steps is not None and trainer.progress.step >= cfg.max_steps:
+        return "max_steps"
+    if cfg.max_seconds is not None and trainer.training_seconds() >= cfg.max_seconds:
+        return "max_seconds"
+    return None

@@ -18,7 +18,7 @@ from mnistgan.train.tensorboard import TensorBoardLog
 
 # On resume, only these may differ from the original run (to extend or re-pace it);
 # everything else comes from the checkpoint so the run continues exactly.
-RESUMABLE_OVERRIDES = ("epochs", "max_steps", "checkpoint_every", "sample_every", "eval_every", "log_every",
+RESUMABLE_OVERRIDES = ("epochs", "max_steps", "max_seconds", "checkpoint_every", "sample_every", "eval_every", "log_every",
                        "early_stop", "device", "data_dir", "log_to")
 
 

@@ -95,7 +95,8 @@ def training_summary(trainer, metrics: dict | None = None, stopped_by: str | Non
     cfg, p = trainer.cfg, trainer.progress
     return {"preset": cfg.preset, "objective": get_preset(cfg.preset).objective,
             "epochs": p.epoch, "steps": p.step, "batch_size": cfg.batch_size, "seed": cfg.seed,
-            "wall_time_s": round(p.elapsed, 1), "hardware": describe(trainer.device), "precision": trainer.precision,
+            "wall_time_s": round(trainer.training_seconds(), 1), "hardware": describe(trainer.device),
+            "precision": trainer.precision,
             "config": cfg.to_dict(), "command": command_line(), "stopped_by": stopped_by, "metrics": metrics}
 
 
