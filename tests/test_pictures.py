@@ -150,3 +150,30 @@ def test_pick_epochs_keeps_the_ends_and_spreads_the_rest():
 def test_every_picture_command_has_help(command, capsys):
     main([command, "--help"])
     assert "Usage" in capsys.readouterr().out
+
+
+def style_model(path):
+    """A tiny stylegan generator, as training would export it (untrained weights are enough for the picture)."""
+    import torch
+
+    from mnistgan.nets import Generator
+
+    torch.manual_seed(0)
+    Generator("stylegan", 16, 10, 4).save_pretrained(path)
+    return path
+
+
+def test_mix_draws_sources_and_mixes_on_a_labelled_grid(tmp_path):
+    out = tmp_path / "mix.png"
+    cli("mix", "--model", style_model(tmp_path / "style"), "--coarse-seed", 1, "--coarse-seed", 2,
+        "--fine-seed", 5, "--fine-seed", 6, "--fine-seed", 7, "--digit", 3, "--out", out)
+    fmt, (w, h), _ = opened(out)
+    assert fmt == "PNG" and w > 4 * 28 * S and h > 3 * 28 * S  # 3 rows (sources + 2) x 4 columns (sources + 3)
+
+
+@pytest.mark.bad_input("cli", n=2)
+def test_mix_of_a_model_without_styles_or_a_bad_crossover_is_one_line(run, tmp_path, capsys):
+    assert "no style layers" in fails(capsys, "mix", "--model", run, "--out", tmp_path / "m.png")
+    with pytest.raises(SystemExit) as e:  # out of range: typer's usage error
+        cli("mix", "--model", style_model(tmp_path / "s"), "--crossover", 9, "--out", tmp_path / "m.png")
+    assert e.value.code == 2

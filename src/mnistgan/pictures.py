@@ -90,6 +90,26 @@ def captioned(image: Image.Image, caption: str) -> Image.Image:
     return canvas
 
 
+def mixing_picture(sampler, coarse_seeds, fine_seeds, digit=None, fine_digit=None, crossover: int = 3,
+                   psi: float = 1.0, scale: int = SCALE) -> Image.Image:
+    """StyleGAN's style-mixing figure: the fine sources across the top, the coarse sources down the left,
+    and in each cell the shape of its row's digit drawn with the stroke and texture of its column's."""
+    grid = sampler.mixing_grid(coarse_seeds, fine_seeds, digit, fine_digit, crossover, psi)  # (rows, cols, 28, 28)
+    rows, cols = grid.shape[:2]
+    fine_digit = digit if fine_digit is None else fine_digit
+    top = [sampler.mix(s, s, fine_digit, fine_digit, crossover, psi) for s in fine_seeds]
+    left = [sampler.mix(s, s, digit, digit, crossover, psi) for s in coarse_seeds]
+    blank = np.zeros((28, 28), dtype=np.uint8)  # paper: MNIST polarity, no ink
+    cells = [blank, *top]
+    for r in range(rows):
+        cells += [left[r], *grid[r]]
+    title = f"style mixing: coarse styles (layers < {crossover}) by row, fine by column" + (
+        f", psi {psi:g}" if psi != 1 else "")
+    return labelled_grid(np.stack(cells), cols + 1, scale, title=title,
+                         row_labels=["fine"] + [f"seed {s}" for s in coarse_seeds], label_w=72,
+                         col_labels=["coarse"] + [f"{s}" for s in fine_seeds])
+
+
 # ---------------------------------------------------------------- sampling
 
 

@@ -30,6 +30,8 @@ __all__ = ["BACKENDS", "CHUNK", "MAX_SEED", "MAX_TRUNCATION", "NUM_CLASSES", "SE
 BACKENDS = ("torch", "onnx")
 SERVE_BACKEND_ENV = "MNISTGAN_SERVE_BACKEND"  # the backend a server's samplers run on: `mnistgan serve --backend`
 CHUNK = 1024  # digits per generator pass (the API's largest request is one pass)
+STYLE_LAYERS = 6  # style inputs of a style-based generator (nets.stylegan.NUM_WS), importable without torch
+COARSE_LAYERS = 3  # the default crossover: 7x7 and the first 14x14 layer set the digit's shape
 NUM_CLASSES = 10  # as nets.NUM_CLASSES, which this module cannot import without importing torch
 
 
@@ -151,3 +153,45 @@ class Sampler:
         a = int(self.labels_for(1, 0 if from_digit is None else from_digit)[0])
         b = int(self.labels_for(1, a if to_digit is None else to_digit)[0])
         return self.backend.interpolate(za, zb, steps, slerp, (a, b))
+
+    # ------------------------------------------------------------ style mixing (style-based generators)
+
+    def mix(self, coarse_seed: int, fine_seed: int, digit: int | None = None, fine_digit: int | None = None,
+            crossover: int = COARSE_LAYERS, psi: float = 1.0) -> np.ndarray:
+        """One digit uint8 (28, 28): the coarse styles (shape) of `coarse_seed` with the fine styles
+        (stroke, texture) of `fine_seed`. Equal seeds and digits, psi 1: exactly `sample(1, digit, seed)`."""
+        return self.mixing_grid([coarse_seed], [fine_seed], digit, fine_digit, crossover, psi)[0, 0]
+
+    def mixing_grid(self, coarse_seeds, fine_seeds, digit: int | None = None, fine_digit: int | None = None,
+                    crossover: int = COARSE_LAYERS, psi: float = 1.0) -> np.ndarray:
+        """uint8 (rows, cols, 28, 28): row i takes its coarse styles from coarse_seeds[i], column j its fine
+        styles from fine_seeds[j]. `psi` < 1 pulls each w toward its digit's mean (truncation in w)."""
+        z_coarse, z_fine, digits = self._mixing_inputs(coarse_seeds, fine_seeds, digit, fine_digit, crossover, psi)
+        rows, cols = len(z_coarse), len(z_fine)
+        coarse = z_coarse[np.repeat(np.arange(rows), cols)]  # (rows * cols, latent): each row's z, col times
+        fine = z_fine[np.tile(np.arange(cols), rows)]
+        coarse_digits = None if digits is None else np.full(rows * cols, digits[0], dtype=np.int64)
+        fine_digits = None if digits is None else np.full(rows * cols, digits[1], dtype=np.int64)
+        images = self.backend.mix(coarse, fine, coarse_digits, fine_digits, crossover, psi)
+        return images.reshape(rows, cols, 28, 28)
+
+    def _mixing_inputs(self, coarse_seeds, fine_seeds, digit, fine_digit, crossover: int, psi: float):
+        if not getattr(self.backend, "has_styles", False):
+            raise MnistganError(f"{self.name} has no style layers to mix (style mixing needs a stylegan model "
+                                "on the torch backend)")
+        if not 1 <= crossover < STYLE_LAYERS:
+            raise MnistganError(f"crossover must be between 1 and {STYLE_LAYERS - 1}, got {crossover}")
+        if not (isinstance(psi, (int, float)) and not isinstance(psi, bool) and 0 <= psi <= 2):
+            raise MnistganError(f"psi must be a number between 0 and 2, got {psi!r}")
+        for seeds in (coarse_seeds, fine_seeds):
+            if not 1 <= len(seeds) <= 32:
+                raise MnistganError(f"give 1 to 32 seeds per side, got {len(seeds)}")
+        z_coarse = np.stack([np.asarray(self.noise(1, s)[0]) for s in coarse_seeds])
+        z_fine = np.stack([np.asarray(self.noise(1, s)[0]) for s in fine_seeds])
+        if not self.conditional:
+            if digit is not None or fine_digit is not None:
+                raise MnistganError(f"{self.name} is unconditional: it cannot draw a chosen digit")
+            return z_coarse, z_fine, None
+        coarse_digit = int(self.labels_for(1, 0 if digit is None else digit)[0])
+        fine_digit = int(self.labels_for(1, coarse_digit if fine_digit is None else fine_digit)[0])
+        return z_coarse, z_fine, (coarse_digit, fine_digit)

@@ -42,3 +42,18 @@ class TorchBackend:
         codes = self.G.label_code(torch.tensor(digits).to(self.device))  # (2, code)
         code = torch.lerp(codes[0].expand(steps, -1), codes[1].expand(steps, -1), t[:, None].to(codes))
         return to_uint8(self.G.forward_code(z.to(self.device), code)).cpu().numpy()
+
+    @property
+    def has_styles(self) -> bool:
+        return self.G.has_styles
+
+    @torch.no_grad()
+    def mix(self, z_coarse, z_fine, coarse_digits, fine_digits, crossover: int, psi: float) -> np.ndarray:
+        """Row i of each input pair mixed: styles before `crossover` from z_coarse[i], the rest from z_fine[i]."""
+        def styles(z, digits):
+            y = None if digits is None else torch.as_tensor(digits).to(self.device)
+            return self.G.styles(torch.as_tensor(z).to(self.device), y, psi)
+
+        coarse, fine = styles(z_coarse, coarse_digits), styles(z_fine, fine_digits)  # (N, NUM_WS, w_dim) each
+        ws = torch.cat([coarse[:, :crossover], fine[:, crossover:]], 1)
+        return to_uint8(self.G.synthesize(ws)).cpu().numpy()

@@ -54,7 +54,8 @@ def test_every_preset_trains_and_exports_a_loadable_model(tmp_path, preset):
     assert "## Architecture" in (model_dir / "README.md").read_text()
 
 
-@pytest.mark.parametrize("preset", ["mlp-gan", "wgan-gp"])  # dropout RNG; n_critic + gradient penalty
+# dropout RNG; n_critic + gradient penalty; noise inputs + style mixing; R1/R2 + cosine schedules
+@pytest.mark.parametrize("preset", ["mlp-gan", "wgan-gp", "stylegan", "r3gan"])
 def test_resume_mid_epoch_equals_an_uninterrupted_run(tmp_path, preset):
     full, _ = train(tmp_path / "full", preset, max_steps=6, batch_size=64)
     train(tmp_path / "part", preset, max_steps=3, batch_size=64)

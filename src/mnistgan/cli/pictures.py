@@ -1,4 +1,4 @@
-"""`mnistgan interpolate`, `compare`, `grid`, `progress` and `report`: pictures of a model or a run."""
+"""`mnistgan interpolate`, `mix`, `compare`, `grid`, `progress` and `report`: pictures of a model or a run."""
 
 from __future__ import annotations
 
@@ -47,6 +47,25 @@ def interpolate(
     else:
         pictures.save_picture(pictures.interpolation_strip(images, caption), out)
     console.print(f"wrote {out} ({caption}, {len(images)} steps)")
+
+
+@app.command("mix")
+def mix(
+    model: str = MODEL,
+    coarse_seeds: list[int] = typer.Option([0, 1, 2, 3], "--coarse-seed", help="A row's seed: its digit's shape (repeat the option)."),
+    fine_seeds: list[int] = typer.Option([10, 11, 12, 13, 14], "--fine-seed", help="A column's seed: its stroke and texture (repeat)."),
+    digit: Optional[int] = typer.Option(None, "--digit", min=0, max=9, help="Digit of the rows (conditional models; default 0)."),
+    fine_digit: Optional[int] = typer.Option(None, "--fine-digit", min=0, max=9, help="Digit of the columns (default: --digit)."),
+    crossover: int = typer.Option(3, "--crossover", min=1, max=5, help="First style layer taken from the column (1: only the 7x7 layer keeps the row's style)."),
+    psi: float = typer.Option(1.0, "--psi", min=0.0, max=2.0, help="Truncation in w: 1 none, below 1 toward the digit's average."),
+    out: Path = typer.Option(..., "--out", help="Output .png."),
+) -> None:
+    """Style mixing (stylegan models): a grid whose rows take coarse styles from one set of seeds and columns fine styles from another."""
+    out = check_output_path(out, (".png",))
+    sampler = Sampler.from_pretrained(model)
+    picture = pictures.mixing_picture(sampler, coarse_seeds, fine_seeds, digit, fine_digit, crossover, psi)
+    pictures.save_picture(picture, out)
+    console.print(f"wrote {out} ({len(coarse_seeds)} x {len(fine_seeds)} mixes from {sampler.name})")
 
 
 def _real_beside(sampler: Sampler, fake: np.ndarray, per_class: int, seed: int) -> Image.Image:
