@@ -2,7 +2,8 @@
 
 Shared by the API and browser tests. The models are trained once per test run
 (a few real MNIST steps at width 8): `tiny-cond` twice (versions 1 and 2, a
-conditional DCGAN) and `tiny-uncond` (unconditional).
+conditional DCGAN) and `tiny-uncond` (unconditional); beside them `tiny-style`, an
+untrained conditional StyleGAN (`add_style_model`), for style mixing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import httpx
 TRAIN = [sys.executable, "-m", "mnistgan", "train", "--max-steps", "5", "--g-width", "8", "--d-width", "8",
          "--log-every", "1", "--no-progress"]
 
+STYLE_MODEL = "tiny-style"
 METRICS = {"model": {"fid": 287.5, "kid": 0.3125}, "floor": {"fid": 0.75, "kid": 0.0001}}
 
 
@@ -63,8 +65,28 @@ def tiny_home() -> Path:
         first = registry.add(runs["cond"][1], "tiny-cond")
         registry.add(runs["cond"][1], "tiny-cond")
         registry.add(runs["uncond"][1], "tiny-uncond")
+    add_style_model(home, STYLE_MODEL)
     write_info(first.path, {**read_info(first.path), "metrics": METRICS})
     return home
+
+
+def add_style_model(home: Path, name: str):
+    """Register an untrained conditional StyleGAN (seeded, so always the same weights) as `name` in `home`:
+    enough to mix styles, which needs no training."""
+    import torch
+
+    from mnistgan import registry
+    from mnistgan.model_folder import write_info
+    from mnistgan.nets import Generator
+
+    folder = Path(tempfile.mkdtemp(prefix="mnistgan-stylegan-"))
+    torch.manual_seed(0)
+    Generator("stylegan", 16, 10, 4).save_pretrained(folder)
+    with env(MNISTGAN_HOME=home):
+        ref = registry.add(folder, name)
+    shutil.rmtree(folder)
+    write_info(ref.path, {"name": name, "preset": "stylegan", "objective": "bce"})
+    return ref
 
 
 def free_port() -> int:

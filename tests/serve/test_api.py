@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from mnistgan import registry
+from mnistgan import pictures, registry
 from mnistgan.nets import load_generator
 from mnistgan.sampling import MAX_SEED, Sampler
-from tests.serve.serving import METRICS, LiveServer, tiny_home
+from tests.serve.serving import METRICS, STYLE_MODEL, LiveServer, tiny_home
 
 # The package's own models are served beside the test ones.
 BUNDLED_IDS = {r.id for r in registry.all_models() if r.bundled}
@@ -43,15 +43,16 @@ def generate(client, **body):
 
 
 def test_healthz_and_openapi(client):
-    assert client.get("/healthz").json()["models"] == 3 + len(BUNDLED_IDS)
+    assert client.get("/healthz").json()["models"] == 4 + len(BUNDLED_IDS)
     spec = client.get("/openapi.json").json()
-    assert {"/v1/models", "/v1/models/{name}", "/v1/generate", "/healthz"} <= set(spec["paths"])
+    assert {"/v1/models", "/v1/models/{name}", "/v1/generate", "/v1/mix", "/healthz"} <= set(spec["paths"])
     assert client.get("/docs").status_code == 200
 
 
 def test_models_are_listed_with_versions_and_kind(client):
     models = {m["id"]: m for m in client.get("/v1/models").json()["models"]}
-    assert set(models) == {"tiny-cond@1", "tiny-cond@2", "tiny-uncond@1"} | BUNDLED_IDS
+    assert set(models) == {"tiny-cond@1", "tiny-cond@2", "tiny-uncond@1", f"{STYLE_MODEL}@1"} | BUNDLED_IDS
+    assert models[f"{STYLE_MODEL}@1"]["arch"] == "stylegan" and models[f"{STYLE_MODEL}@1"]["preset"] == "stylegan"
     assert models["tiny-cond@2"]["conditional"] and models["tiny-cond@2"]["latest"]
     assert not models["tiny-cond@1"]["latest"]
     assert not models["tiny-uncond@1"]["conditional"] and models["tiny-uncond@1"]["preset"] == "dcgan"
@@ -254,6 +255,81 @@ def test_wrong_content_type_and_method(client):
     assert r.status_code == 422
     r = client.get("/v1/generate")  # not the web page's 404, though the page is mounted at /
     assert r.status_code == 405 and r.headers["allow"] == "POST"
+
+
+# ----------------------------------------------------------------- style mixing
+
+MIXING = {"coarse_seeds": [0, 1, 2], "fine_seeds": [5, 6], "digit": 3, "crossover": 2, "psi": 0.7}
+MIXING_ARGS = ([0, 1, 2], [5, 6], 3, None, 2, 0.7)  # the same, as Sampler.mixing_grid's arguments
+
+
+@pytest.fixture(scope="module")
+def style_sampler(home):
+    return Sampler(load_generator(home / "models" / STYLE_MODEL / "v1"), f"{STYLE_MODEL}@1")
+
+
+def test_mix_png_is_the_labelled_mixing_picture(client, style_sampler):
+    r = client.post("/v1/mix", json={"model": STYLE_MODEL, **MIXING})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png", r.text[:300]
+    assert r.headers["x-model"] == f"{STYLE_MODEL}@1" and r.headers["x-conditional"] == "true"
+    expected = pictures.mixing_picture(style_sampler, *MIXING_ARGS)
+    with Image.open(io.BytesIO(r.content)) as im:
+        assert im.format == "PNG" and im.size == expected.size
+        # 3 rows and 2 columns of mixes, plus each seed's own digit along the top and the left
+        assert im.size == (72 + 3 * (3 * 30 + 2), expected.height) and im.height > 3 * (4 * 30 + 2)
+        np.testing.assert_array_equal(np.asarray(im.convert("L")), np.asarray(expected))
+
+
+def test_mix_npz_and_json_are_the_samplers_grid_byte_for_byte(client, style_sampler):
+    grid = style_sampler.mixing_grid(*MIXING_ARGS)
+    assert grid.shape == (3, 2, 28, 28)
+    r = client.post("/v1/mix", json={"model": f"{STYLE_MODEL}@1", **MIXING, "format": "npz"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
+    with np.load(io.BytesIO(r.content)) as z:
+        assert z["images"].dtype == np.uint8 and z["images"].tobytes() == grid.tobytes()
+        assert z["images"].shape == grid.shape
+        assert z["coarse_seeds"].tolist() == [0, 1, 2] and z["fine_seeds"].tolist() == [5, 6]
+        assert z["coarse_seeds"].dtype == np.int64
+    body = client.post("/v1/mix", json={"model": STYLE_MODEL, **MIXING, "format": "json"}).json()
+    assert body["model"] == f"{STYLE_MODEL}@1" and body["shape"] == [3, 2, 28, 28]
+    assert np.array(body["images"], dtype=np.uint8).tobytes() == grid.tobytes()
+    # Equal seeds and digits, psi 1: mixing is plain sampling.
+    same = client.post("/v1/mix", json={"model": STYLE_MODEL, "coarse_seeds": [4], "fine_seeds": [4], "digit": 8,
+                                        "format": "json"}).json()
+    assert np.array_equal(same["images"][0][0], style_sampler.sample(1, 8, seed=4)[0][0])
+
+
+MIX_BAD = [
+    ({"model": "tiny-cond"}, 422, "tiny-cond@2 has no style layers to mix: style mixing needs a style-based model"),
+    ({"model": "tiny-uncond@1", "digit": 3}, 422, "tiny-uncond@1 has no style layers to mix"),
+    ({"model": "nope"}, 404, "unknown model 'nope'"),
+    ({"model": "../x"}, 422, "invalid model name"),
+    ({}, 422, "model: Field required"),
+    ({"model": STYLE_MODEL, "crossover": 0}, 422, "crossover: Input should be greater than or equal to 1"),
+    ({"model": STYLE_MODEL, "crossover": 6}, 422, "crossover: Input should be less than or equal to 5"),
+    ({"model": STYLE_MODEL, "crossover": 2.5}, 422, "crossover"),
+    ({"model": STYLE_MODEL, "coarse_seeds": list(range(33))}, 422, "coarse_seeds: List should have at most 32 items"),
+    ({"model": STYLE_MODEL, "fine_seeds": []}, 422, "fine_seeds: List should have at least 1 item"),
+    ({"model": STYLE_MODEL, "fine_seeds": 5}, 422, "fine_seeds: Input should be a valid list"),
+    ({"model": STYLE_MODEL, "coarse_seeds": [1, -1]}, 422, "coarse_seeds.1: Input should be greater than or equal to 0"),
+    ({"model": STYLE_MODEL, "coarse_seeds": [MAX_SEED + 1]}, 422, "coarse_seeds.0"),
+    ({"model": STYLE_MODEL, "coarse_seeds": [True]}, 422, "coarse_seeds.0"),
+    ({"model": STYLE_MODEL, "digit": 10}, 422, "digit"),
+    ({"model": STYLE_MODEL, "fine_digit": -1}, 422, "fine_digit"),
+    ({"model": STYLE_MODEL, "psi": 2.5}, 422, "psi: Input should be less than or equal to 2"),
+    ({"model": STYLE_MODEL, "psi": "1"}, 422, "psi"),
+    ({"model": STYLE_MODEL, "format": "gif"}, 422, "format"),
+    ({"model": STYLE_MODEL, "num": 4}, 422, "num: unknown field (allowed: model, coarse_seeds, fine_seeds, digit, "
+                                            "fine_digit, crossover, psi, format)"),
+]
+
+
+@pytest.mark.bad_input("api")
+@pytest.mark.parametrize("body, status, fragment", MIX_BAD, ids=[repr(b)[:50] for b, _, _ in MIX_BAD])
+def test_bad_mixing_requests_are_4xx_with_a_message(client, body, status, fragment):
+    r = client.post("/v1/mix", json=body)
+    assert r.status_code == status, r.text
+    assert fragment in r.json()["detail"]
 
 
 def test_many_clients_at_once_all_get_answers(server):

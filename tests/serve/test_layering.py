@@ -19,7 +19,7 @@ def test_the_api_works_without_the_page():
     assert not [m for m in loaded if m.startswith("mnistgan.serve.ui")]
 
 
-@pytest.mark.parametrize("module", ["page", "generate", "interpolate", "compare", "vote", "model_info", "endpoints"])
+@pytest.mark.parametrize("module", ["page", "generate", "interpolate", "mix", "compare", "vote", "model_info", "endpoints"])
 def test_the_page_does_not_import_the_api(module):
     loaded = loaded_after(f"import mnistgan.serve.ui.{module}")
     assert "mnistgan.serve.api" not in loaded and "mnistgan.serve.server" not in loaded

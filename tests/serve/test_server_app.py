@@ -3,7 +3,10 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from mnistgan.serve.api import create_api
 from mnistgan.serve.server import create_app
+from mnistgan.serve.service import ModelService
+from tests.serve.serving import add_style_model
 
 
 @pytest.fixture
@@ -46,6 +49,17 @@ def test_undeclared_methods_are_405_even_with_the_page_at_the_root(empty_home):
             assert r.json()["detail"] == f"method {method} is not allowed here; allowed: {allowed}"
         assert client.get("/").status_code == 200  # the page still answers everything else
         assert client.request("TRACE", "/not-an-api-path").status_code == 404
+
+
+@pytest.mark.bad_input("api", n=2)
+def test_style_mixing_on_the_onnx_backend_is_refused_with_a_message(empty_home):
+    add_style_model(empty_home / "home", "tiny-style")
+    with TestClient(create_api(ModelService(backend="onnx"))) as client:
+        r = client.post("/v1/mix", json={"model": "tiny-style"})
+        assert r.status_code == 422 and r.json()["detail"] == (
+            "style mixing runs on the torch backend only, and this server runs its models on onnx "
+            "(start it with --backend torch)")
+        assert client.post("/v1/mix", json={"model": "nope"}).status_code == 404  # looked up first
 
 
 @pytest.mark.bad_input("api", n=3)

@@ -12,10 +12,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from mnistgan import pictures
+from mnistgan.nets import load_generator
+from mnistgan.sampling import Sampler
 from mnistgan.votes import VoteStore
 from tests.browser import launch, requires_chromium
 from tests.conftest import REPO
-from tests.serve.serving import LiveServer, tiny_home
+from tests.serve.serving import STYLE_MODEL, LiveServer, tiny_home
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
@@ -145,6 +148,34 @@ def test_interpolate_produces_frames_and_an_animation(page):
     with Image.open(io.BytesIO(fetch(page, "#int-gif"))) as gif:
         assert gif.format == "GIF" and gif.n_frames == 2 * 10 - 2  # there and back
     shot(page, "interpolate")
+
+
+def test_style_mixing_draws_the_mixing_picture(page, server):
+    page.get_by_role("tab", name="Style mixing").click()
+    # The tab starts on the style-based model, the only one here that can mix.
+    expect(page.locator("#mix-model input")).to_have_value(f"{STYLE_MODEL}@1 · stylegan · conditional")
+    expect(page.locator("#mix-note")).to_contain_text(f"{STYLE_MODEL}@1 can mix styles")
+    page.locator("#mix-coarse input, #mix-coarse textarea").first.fill("0, 1, 2")
+    page.locator("#mix-fine input, #mix-fine textarea").first.fill("5 6")
+    page.locator("#mix-button").click()
+    expect(page.locator("#mix-caption")).to_contain_text(f"3 × 2 mixes from {STYLE_MODEL}@1, digit 7")
+    sampler = Sampler(load_generator(server.home / "models" / STYLE_MODEL / "v1"), f"{STYLE_MODEL}@1")
+    expected = pictures.mixing_picture(sampler, [0, 1, 2], [5, 6], 7, None, 3, 1.0)
+    assert image_size(page, "#mix-image") == expected.size
+    with Image.open(io.BytesIO(fetch(page, "#mix-image"))) as im:
+        np.testing.assert_array_equal(np.asarray(im.convert("L")), np.asarray(expected))
+    shot(page, "mix")
+
+
+def test_style_mixing_says_plainly_when_a_model_cannot_mix(page):
+    page.get_by_role("tab", name="Style mixing").click()
+    page.locator("#mix-model input").click()
+    page.get_by_role("option", name="tiny-cond@2", exact=False).click()
+    expect(page.locator("#mix-note")).to_contain_text("This model cannot mix styles: tiny-cond@2 has no style layers")
+    expect(page.locator("#mix-button")).to_be_disabled()
+    page.locator("#mix-model input").click()
+    page.get_by_role("option", name=f"{STYLE_MODEL}@1", exact=False).click()
+    expect(page.locator("#mix-button")).to_be_enabled()
 
 
 def test_an_ab_vote_is_recorded_and_shown(page, server):

@@ -4,6 +4,7 @@
     GET  /v1/models               every registered version
     GET  /v1/models/{name}        one model (NAME or NAME@VERSION): card, metrics, training summary
     POST /v1/generate             {model, num, digits, seed, truncation, temperature, format}
+    POST /v1/mix                  {model, coarse_seeds, fine_seeds, digit, fine_digit, crossover, psi, format}
 
 Models are addressed by registry name only, never by a path from a request.
 Every input a client can get wrong is a 4xx whose `detail` says what is wrong:
@@ -21,6 +22,7 @@ import re
 from typing import Annotated, Literal
 
 import anyio
+from annotated_types import Interval
 from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +37,8 @@ from mnistgan.errors import MnistganError, ModelFileError
 from mnistgan.grids import DIGIT_CLASSES, grid_columns
 from mnistgan.outputs import npz_bytes, png_bytes
 from mnistgan.sampling import MAX_SEED, MAX_TRUNCATION
+from mnistgan.serve import mixing
+from mnistgan.serve.mixing import MAX_CROSSOVER, MAX_MIX_SEEDS, MAX_PSI, Mix
 from mnistgan.serve.service import ModelNotFound, ModelService
 
 MAX_NUM = 1024
@@ -64,11 +68,20 @@ def problem(description: str) -> dict:
 
 UNKNOWN_MODEL = problem("Unknown model (the name is well formed; the registry does not have it)")
 BROKEN_MODEL = problem("The model is installed but its files cannot be loaded")
+BODY_ERRORS = {
+    400: problem("The body cannot be parsed at all (not UTF-8 text, or JSON nested thousands deep)"),
+    404: UNKNOWN_MODEL, 413: problem("Body too large"), 503: BROKEN_MODEL,
+}
 GENERATE_RESPONSES = {
     200: {"content": {"image/png": {}, "application/octet-stream": {}, "application/json": {}},
           "description": "A PNG grid, an NPZ file or JSON arrays, per `format`."},
-    400: problem("The body cannot be parsed at all (not UTF-8 text, or JSON nested thousands deep)"),
-    404: UNKNOWN_MODEL, 413: problem("Body too large"), 422: problem("Invalid request"), 503: BROKEN_MODEL,
+    **BODY_ERRORS, 422: problem("Invalid request"),
+}
+MIX_RESPONSES = {
+    200: {"content": {"image/png": {}, "application/octet-stream": {}, "application/json": {}},
+          "description": "The labelled mixing picture (PNG), or the grid as an NPZ file or JSON arrays, per `format`."},
+    **BODY_ERRORS, 422: problem("Invalid request, or a model that cannot mix styles (no style layers, or a "
+                                "server on the onnx backend)"),
 }
 # The stateful phase of a contract test (and a reader of /docs) learns that the ids GET /v1/models lists are names.
 MODEL_LINKS = {"GetModel": {"operationId": "get_model", "parameters": {"name": "$response.body#/models/0/id"},
@@ -127,13 +140,56 @@ class GenerateRequest(BaseModel):
         raise ValueError(f"must be an integer 0-9 or a list of 1..{MAX_NUM} of them (got {_short(v)})")
 
 
+# annotated_types' bounds, not Field's: Field(ge=...) wrapped around WholeNumber (an Annotated with a validator)
+# reaches the schema as "ge"/"le" keys, which JSON Schema does not know, instead of minimum/maximum.
+Seed = Annotated[int, Interval(ge=0, le=MAX_SEED), BeforeValidator(whole)]
+Seeds = Annotated[list[Seed], Field(min_length=1, max_length=MAX_MIX_SEEDS)]
+MixDigit = Annotated[int, Interval(ge=0, le=DIGIT_CLASSES - 1), BeforeValidator(whole)]
+
+
+class MixRequest(BaseModel):
+    model_config = ConfigDict(
+        strict=True, extra="forbid", allow_inf_nan=False,
+        json_schema_extra={"examples": [{"model": "stylegan", "coarse_seeds": [0, 1, 2, 3],
+                                         "fine_seeds": [10, 11, 12, 13, 14], "digit": 7, "format": "png"}]},
+    )
+
+    model: str = Field(min_length=1, max_length=100, json_schema_extra={"pattern": MODEL_NAME_PATTERN},
+                       description="A style-based model (preset stylegan), by registry name: NAME or NAME@VERSION.")
+    coarse_seeds: Seeds = Field(list(mixing.DEFAULT_COARSE_SEEDS),
+                                description=f"A row each (1..{MAX_MIX_SEEDS}): the seeds whose coarse styles "
+                                            "(the digit's shape) the row takes.")
+    fine_seeds: Seeds = Field(list(mixing.DEFAULT_FINE_SEEDS),
+                              description=f"A column each (1..{MAX_MIX_SEEDS}): the seeds whose fine styles "
+                                          "(stroke, texture) the column takes.")
+    digit: MixDigit | None = Field(None, description="Conditional models only: the rows' digit, 0-9 (omit for 0).")
+    fine_digit: MixDigit | None = Field(None, description="Conditional models only: the columns' digit "
+                                                          "(omit for the rows').")
+    crossover: WholeNumber = Field(mixing.COARSE_LAYERS, ge=1, le=MAX_CROSSOVER,
+                                   description="The first style layer taken from the column: lower gives the "
+                                               "column more of the digit.")
+    psi: float = Field(1.0, ge=0, le=MAX_PSI, description="Truncation in w: 1 for none, below 1 pulls each "
+                                                          "style toward its digit's average.")
+    format: Literal["png", "npz", "json"] = Field(
+        "png", description="png: the labelled picture; npz: images uint8 [rows,cols,28,28], coarse_seeds and "
+                           "fine_seeds int64; json: the same as arrays.")
+
+    def mix(self) -> Mix:
+        return Mix(tuple(self.coarse_seeds), tuple(self.fine_seeds), self.digit, self.fine_digit, self.crossover,
+                   self.psi)
+
+
+# The body each POST route reads: the fields an "unknown field" message lists.
+REQUESTS: dict[str, type[BaseModel]] = {"/v1/generate": GenerateRequest, "/v1/mix": MixRequest}
+
+
 def _short(value, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _validation_message(errors) -> str:
-    """pydantic's errors as one line a person can act on: `field: what is wrong; ...`."""
+def _validation_message(errors, fields) -> str:
+    """pydantic's errors as one line a person can act on: `field: what is wrong; ...`; `fields` are the body's."""
     parts = []
     for e in errors:
         loc = [str(p) for p in e.get("loc", ()) if p != "body"]
@@ -144,7 +200,7 @@ def _validation_message(errors) -> str:
         elif e.get("type") in ("model_attributes_type", "dict_type") and not loc:
             msg = "the body must be a JSON object"
         elif e.get("type") == "extra_forbidden":
-            msg = f"unknown field (allowed: {', '.join(GenerateRequest.model_fields)})"
+            msg = f"unknown field (allowed: {', '.join(fields)})"
         parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
     return "; ".join(dict.fromkeys(parts)) or "invalid request"
 
@@ -223,7 +279,8 @@ def _error(status: int, detail: str) -> JSONResponse:
 
 async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors()]
-    return JSONResponse({"detail": _validation_message(exc.errors()), "errors": jsonable_encoder(errors)},
+    fields = REQUESTS.get(request.url.path, GenerateRequest).model_fields
+    return JSONResponse({"detail": _validation_message(exc.errors(), fields), "errors": jsonable_encoder(errors)},
                         status_code=422)
 
 
@@ -279,6 +336,14 @@ def routes(models: ModelService, limiter: anyio.CapacityLimiter) -> APIRouter:
     async def generate(req: GenerateRequest) -> Response:
         return await anyio.to_thread.run_sync(generate_response, models, req, limiter=limiter)
 
+    @router.post("/v1/mix", tags=["generate"], summary="Style mixing (style-based models)", operation_id="mix",
+                 responses=MIX_RESPONSES)
+    async def mix(req: MixRequest) -> Response:
+        """Row i takes its coarse styles (the digit's shape) from coarse_seeds[i], column j its fine styles
+        (stroke, texture) from fine_seeds[j]. Only style-based models can mix (see GET /v1/models: arch
+        stylegan), and only on the torch backend; any other is a 422 that says so."""
+        return await anyio.to_thread.run_sync(mix_response, models, req, limiter=limiter)
+
     return router
 
 
@@ -296,6 +361,21 @@ def generate_response(models: ModelService, req: GenerateRequest) -> Response:
         return Response(npz_bytes(images, labels), media_type="application/octet-stream", headers=headers)
     body = {"model": sampler.name, "conditional": sampler.conditional, "shape": list(images.shape),
             "labels": labels.tolist(), "images": images.tolist()}
+    return Response(json.dumps(body, separators=(",", ":")), media_type="application/json", headers=headers)
+
+
+def mix_response(models: ModelService, req: MixRequest) -> Response:
+    sampler, mix = models.style_sampler(req.model), req.mix()
+    headers = {"X-Model": sampler.name, "X-Conditional": str(sampler.conditional).lower()}
+    if req.format == "png":
+        picture = mixing.picture_png(mixing.mixing_picture(sampler, mix))
+        return Response(picture, media_type="image/png", headers=headers)
+    grid = mixing.mixing_grid(sampler, mix)
+    if req.format == "npz":
+        headers["Content-Disposition"] = f'attachment; filename="{sampler.name.replace("@", "-")}-mix.npz"'
+        return Response(mixing.npz_bytes(grid, mix), media_type="application/octet-stream", headers=headers)
+    body = {"model": sampler.name, "conditional": sampler.conditional, "shape": list(grid.shape),
+            "coarse_seeds": req.coarse_seeds, "fine_seeds": req.fine_seeds, "images": grid.tolist()}
     return Response(json.dumps(body, separators=(",", ":")), media_type="application/json", headers=headers)
 
 
@@ -331,6 +411,7 @@ def exact_openapi(app: FastAPI) -> dict:
     """
     if app.openapi_schema is None:
         document = FastAPI.openapi(app)  # built once and kept in app.openapi_schema, which this edits in place
-        document["components"]["schemas"]["GenerateRequest"] = GenerateRequest.model_json_schema(
-            ref_template="#/components/schemas/{model}")
+        for request in REQUESTS.values():
+            document["components"]["schemas"][request.__name__] = request.model_json_schema(
+                ref_template="#/components/schemas/{model}")
     return app.openapi_schema

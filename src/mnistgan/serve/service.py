@@ -55,6 +55,27 @@ class ModelService:
                 self._cache.popitem(last=False)
         return sampler
 
+    def style_sampler(self, spec: str) -> Sampler:
+        """The sampler of a model that can mix styles; else a MnistganError saying why not (a 422, like a digit
+        asked of an unconditional model), after the look-up, so an unknown model is still a 404."""
+        if self.backend != "torch":
+            self.find(spec)
+            raise MnistganError(f"style mixing runs on the torch backend only, and this server runs its models on "
+                                f"{self.backend} (start it with --backend torch)")
+        sampler = self.sampler(spec)
+        if not getattr(sampler.backend, "has_styles", False):
+            raise MnistganError(f"{sampler.name} has no style layers to mix: style mixing needs a style-based "
+                                "model (preset stylegan)")
+        return sampler
+
+    def why_not_mix(self, spec: str) -> str | None:
+        """None when the model can mix styles, else why not, in one line (for the page's note)."""
+        try:
+            self.style_sampler(spec)
+        except MnistganError as e:
+            return str(e)
+        return None
+
     def is_conditional(self, spec: str) -> bool:
         """Whether the model draws chosen digits; False for one that cannot be loaded."""
         try:

@@ -6,6 +6,7 @@ import functools
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -52,6 +53,28 @@ def seed_input(value: int = 0, label: str = "Seed", **kwargs) -> gr.Number:
 
 def random_seed() -> int:
     return random.randrange(MAX_UI_SEED)
+
+
+@dataclass
+class Results:
+    """A tab's picture, its caption and its PNG and NPZ downloads."""
+
+    image: gr.Image
+    caption: gr.Markdown
+    png: gr.DownloadButton
+    npz: gr.DownloadButton
+
+
+def results_panel(prefix: str, label: str, npz_label: str) -> Results:
+    """The picture (elem_id PREFIX-image), the caption under it (PREFIX-caption) and the two download buttons
+    (PREFIX-png, PREFIX-npz)."""
+    image = gr.Image(label=label, type="pil", format="png", interactive=False, elem_id=f"{prefix}-image",
+                     elem_classes="digits", height=460)
+    caption = gr.Markdown(elem_id=f"{prefix}-caption")
+    with gr.Row():
+        png = gr.DownloadButton("Download PNG", elem_id=f"{prefix}-png", size="sm")
+        npz = gr.DownloadButton(npz_label, elem_id=f"{prefix}-npz", size="sm")
+    return Results(image, caption, png, npz)
 
 
 def refusal(message: str) -> gr.Error:

@@ -24,12 +24,14 @@ from gradio.data_classes import FileData
 
 from mnistgan.outputs import png_bytes
 from mnistgan.registry import DEFAULT_MODEL
-from mnistgan.sampling import MAX_SEED
+from mnistgan.sampling import COARSE_LAYERS, MAX_SEED
+from mnistgan.serve.mixing import DEFAULT_COARSE_SEEDS, DEFAULT_FINE_SEEDS, MAX_CROSSOVER, MAX_MIX_SEEDS, Mix
 from mnistgan.serve.service import ModelService
 from mnistgan.serve.ui.controls import MAX_GRID, library_errors, refusal
 from mnistgan.serve.ui.downloads import Downloads
 from mnistgan.serve.ui.generate import draw
 from mnistgan.serve.ui.interpolate import STRIP_SCALE, walk
+from mnistgan.serve.ui.mix import draw_mix
 
 MAX_STEPS = 32  # as the tab's slider: frames in one strip
 MIME_TYPES = {".png": "image/png", ".gif": "image/gif", ".npz": "application/octet-stream"}
@@ -48,6 +50,12 @@ def whole_number(name: str, value, low: int, high: int) -> int:
 
 def optional_digit(name: str, value) -> int | None:
     return None if value is None else whole_number(name, value, 0, 9)
+
+
+def seed_list(name: str, value) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_MIX_SEEDS:
+        raise refusal(f"{name} must be a list of 1 to {MAX_MIX_SEEDS} seeds, got {value!r}")
+    return tuple(whole_number(f"each of {name}", s, 0, MAX_SEED) for s in value)
 
 
 def number(name: str, value) -> float:
@@ -125,10 +133,39 @@ def interpolate_endpoint(models: ModelService, downloads: Downloads) -> Callable
     return interpolate
 
 
+def mix_endpoint(models: ModelService, downloads: Downloads) -> Callable:
+    def mix(model: str, coarse_seeds: list[int] = list(DEFAULT_COARSE_SEEDS),
+            fine_seeds: list[int] = list(DEFAULT_FINE_SEEDS), digit: int | None = None, fine_digit: int | None = None,
+            crossover: int = COARSE_LAYERS, psi: float = 1.0) -> tuple[FileData, FileData]:
+        """Style mixing (style-based models only, such as preset stylegan): each row keeps the coarse styles
+        (the digit's shape) of its seed, each column lends the fine styles (stroke, texture) of its seed.
+        Returns the labelled picture (PNG) and the grid (NPZ: images uint8 [rows,cols,28,28], coarse_seeds
+        and fine_seeds int64).
+
+        Args:
+            model: a registry name of a style-based model: NAME (its newest version) or NAME@VERSION
+            coarse_seeds: a row each, 1-32 seeds of 0 to 2**63-1
+            fine_seeds: a column each, 1-32 seeds
+            digit: the rows' digit, 0-9 (conditional models only); None for 0
+            fine_digit: the columns' digit, 0-9 (conditional models only); None for the rows'
+            crossover: the first style layer taken from the column, 1-5
+            psi: truncation in w, 0-2: 1 for none, lower pulls styles toward the digit's average
+        """
+        chosen = Mix(seed_list("coarse_seeds", coarse_seeds), seed_list("fine_seeds", fine_seeds),
+                     optional_digit("digit", digit), optional_digit("fine_digit", fine_digit),
+                     whole_number("crossover", crossover, 1, MAX_CROSSOVER), number("psi", psi))
+        with library_errors():
+            drawing = draw_mix(models, downloads, model_name(model), chosen)
+        return as_file(drawing.png), as_file(drawing.npz)
+
+    return mix
+
+
 # Endpoint name (a client's api_name, less the slash) -> what makes its function.
 PUBLIC_ENDPOINTS: dict[str, Callable[[ModelService, Downloads], Callable]] = {
     "generate": generate_endpoint,
     "interpolate": interpolate_endpoint,
+    "mix": mix_endpoint,
 }
 
 

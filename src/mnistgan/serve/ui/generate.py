@@ -11,8 +11,8 @@ from mnistgan.errors import MnistganError
 from mnistgan.grids import grid_columns, grid_image
 from mnistgan.outputs import npz_bytes, png_bytes
 from mnistgan.serve.service import ModelService
-from mnistgan.serve.ui.controls import (DIGITS, MAX_GRID, PRIVATE, Choices, checked_seed, chosen_digit,
-                                        model_picker, random_seed, seed_input, shows_errors)
+from mnistgan.serve.ui.controls import (DIGITS, MAX_GRID, PRIVATE, Choices, Results, checked_seed, chosen_digit,
+                                        model_picker, random_seed, results_panel, seed_input, shows_errors)
 from mnistgan.serve.ui.downloads import Downloads
 from mnistgan.serve.ui.noise import (NOISE_PRESETS, NoisePreset, NoiseSliders, noise_sliders, settings_text,
                                      truncation_or_none)
@@ -61,10 +61,7 @@ class GenerateForm:
     noise_box: gr.Accordion
     noise: NoiseSliders
     go: gr.Button
-    image: gr.Image
-    caption: gr.Markdown
-    png: gr.DownloadButton
-    npz: gr.DownloadButton
+    results: Results
 
     @property
     def inputs(self) -> list:
@@ -72,7 +69,7 @@ class GenerateForm:
 
     @property
     def outputs(self) -> list:
-        return [self.image, self.png, self.npz, self.caption]
+        return [self.results.image, self.results.png, self.results.npz, self.results.caption]
 
 
 def generate_tab(models: ModelService, downloads: Downloads, choices: Choices, first: str | None) -> gr.Dropdown:
@@ -128,11 +125,5 @@ def generate_form(choices: Choices, first: str | None) -> GenerateForm:
                 noise = noise_sliders("gen")
             go = gr.Button("Generate", variant="primary", elem_id="gen-button")
         with gr.Column(scale=3):
-            image = gr.Image(label="Generated digits", type="pil", format="png", interactive=False,
-                             elem_id="gen-image", elem_classes="digits", height=460)
-            shown = gr.Markdown(elem_id="gen-caption")
-            with gr.Row():
-                png = gr.DownloadButton("Download PNG", elem_id="gen-png", size="sm")
-                npz = gr.DownloadButton("Download NPZ (uint8 images + labels)", elem_id="gen-npz", size="sm")
-    return GenerateForm(model, digit, count, seed, shuffle, presets, preset_note, noise_box, noise, go,
-                        image, shown, png, npz)
+            results = results_panel("gen", "Generated digits", "Download NPZ (uint8 images + labels)")
+    return GenerateForm(model, digit, count, seed, shuffle, presets, preset_note, noise_box, noise, go, results)

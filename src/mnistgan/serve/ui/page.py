@@ -1,7 +1,7 @@
 """The web page (Gradio Blocks): the tabs assembled, mounted at `/` beside the REST API.
 
-Four tabs over the registry's models, all through `ModelService`: Generate, Interpolate,
-Compare (A/B votes stored by `VoteStore`, or one model under two settings) and Model info,
+Five tabs over the registry's models, all through `ModelService`: Generate, Interpolate,
+Style mixing, Compare (A/B votes stored by `VoteStore`, or one model under two settings) and Model info,
 plus the named endpoints scripts call (endpoints.py). It works offline: no analytics, no
 web fonts, nothing fetched from outside the server.
 """
@@ -20,6 +20,7 @@ from mnistgan.serve.ui.downloads import Downloads
 from mnistgan.serve.ui.endpoints import add_public_endpoints
 from mnistgan.serve.ui.generate import generate_tab
 from mnistgan.serve.ui.interpolate import interpolate_tab
+from mnistgan.serve.ui.mix import mix_tab, style_model
 from mnistgan.serve.ui.model_info import model_info_tab
 from mnistgan.serve.ui.vote import score_rows
 from mnistgan.votes import VoteStore
@@ -38,8 +39,8 @@ Each model here is a generative adversarial network trained on MNIST's 60,000 ha
 It turns random noise (picked by the **seed**) into new digits that never existed.
 *Conditional* models draw the digit you ask for; the others draw whichever digit they like.
 Same model, same settings, same seed: the same picture, every time.
-Scripts can use the same models through the [REST API](/docs), or call this page's `/generate` and
-`/interpolate` with `gradio_client` (*Use via API*, at the bottom)."""
+Scripts can use the same models through the [REST API](/docs), or call this page's `/generate`,
+`/interpolate` and `/mix` with `gradio_client` (*Use via API*, at the bottom)."""
 NO_MODELS = """**No models are installed yet.** Train one and register it, then reload this page:
 ```bash
 mnistgan train --preset cdcgan --out runs/my-model
@@ -60,6 +61,7 @@ def build_page(models: ModelService, votes: VoteStore, downloads: Downloads | No
         with gr.Tabs():
             generate = generate_tab(models, downloads, choices, first)
             interpolate = interpolate_tab(models, downloads, choices, first)
+            mix = mix_tab(models, downloads, choices, first)
             compare = compare_tab(models, votes, choices, first, second)
             info = model_info_tab(models, choices, first)
 
@@ -69,9 +71,10 @@ def build_page(models: ModelService, votes: VoteStore, downloads: Downloads | No
             newest = default_model(installed)
             pick = gr.update(choices=installed, value=newest)
             other = gr.update(choices=installed, value=default_model(installed, avoid=newest))
-            return pick, pick, pick, other, pick, gr.update(visible=not installed), score_rows(votes)
+            styled = gr.update(choices=installed, value=style_model(models, installed, newest))
+            return pick, pick, styled, pick, other, pick, gr.update(visible=not installed), score_rows(votes)
 
-        pickers = [generate, interpolate, compare.left_model, compare.right_model, info.picker]
+        pickers = [generate, interpolate, mix, compare.left_model, compare.right_model, info.picker]
         page.load(refresh, None, [*pickers, banner, compare.votes.table], **PRIVATE).then(
             info.fill, info.picker, info.outputs, **PRIVATE)
     page.queue(default_concurrency_limit=2, max_size=64)
