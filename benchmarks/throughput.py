@@ -11,15 +11,23 @@ mnistgan's trainer applies; the reference gains from it too).
     .venv/bin/python benchmarks/throughput.py                 # mlp-gan, dcgan, hinge-sn on CPU
     .venv/bin/python benchmarks/throughput.py --presets mlp-gan --steps 100 --rounds 5
     .venv/bin/python benchmarks/throughput.py --presets mlp-gan --profile      # plus the op profile
+    .venv/bin/python benchmarks/throughput.py --whole-process --rounds 3       # one epoch, as processes
 
 Prints images/s of each, the ratio, and achieved GFLOP/s of the mlp-gan step
 against this machine's measured matmul peak (fp32 and bf16).
+
+`--whole-process` times what a user waits for instead: `mnistgan train --preset mlp-gan --epochs 1`
+(start-up, data, the epoch, the end-of-run evaluation, export, plots) against the reference notebook run as a
+script for one epoch (`benchmarks/reference_notebook.py`: start-up, data, the epoch, its weights and a sample grid),
+both as subprocesses, back to back, alternating, at the preset's batch and at the published 128.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -74,9 +82,10 @@ class NotebookDiscriminator(nn.Module):
 
 
 class ReferenceLoop:
-    def __init__(self, preset_name: str):
+    def __init__(self, preset_name: str, batch_size: int | None = None):
         # The notebook's batch 128 for mlp-gan (mnistgan's preset uses 512); the preset's for the DCGANs.
-        cfg = resolve(preset_name, batch_size=NOTEBOOK_BATCH if preset_name == "mlp-gan" else None)
+        default = NOTEBOOK_BATCH if preset_name == "mlp-gan" else None
+        cfg = resolve(preset_name, batch_size=batch_size or default)
         p = get_preset(preset_name)
         self.cfg, self.conditional = cfg, p.conditional
         self.G = generator_for(p, cfg.latent_dim, cfg.g_width)
@@ -190,8 +199,38 @@ def print_profile(loop, steps: int) -> None:
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
 
 
+def whole_process(rounds: int) -> None:
+    """Wall-clock seconds of one epoch as a user runs it, both sides as fresh processes, alternating."""
+    here = Path(__file__).resolve()
+    mnistgan = Path(sys.executable).with_name("mnistgan")
+    for batch in (None, NOTEBOOK_BATCH):
+        ours_batch = batch or resolve("mlp-gan").batch_size
+        ref_times, our_times = [], []
+        for _ in range(rounds):
+            with tempfile.TemporaryDirectory() as tmp:
+                ref_times.append(_timed_process([sys.executable, str(here.with_name("reference_notebook.py")),
+                                                 "--epochs", "1", "--batch-size", str(NOTEBOOK_BATCH),
+                                                 "--out", f"{tmp}/ref"]))
+                ours = [str(mnistgan), "train", "--preset", "mlp-gan", "--epochs", "1", "--out", f"{tmp}/ours",
+                        "--no-progress"] + (["--batch-size", str(batch)] if batch else [])
+                our_times.append(_timed_process(ours))
+        r, o = statistics.median(ref_times), statistics.median(our_times)
+        print(f"mlp-gan, one epoch as a process: reference script (batch {NOTEBOOK_BATCH}) {r:5.1f} s | "
+              f"mnistgan train (batch {ours_batch}) {o:5.1f} s | ratio {r / o:4.2f}x "
+              f"(medians of {rounds}; all: {', '.join(f'{t:.1f}' for t in ref_times)} | "
+              f"{', '.join(f'{t:.1f}' for t in our_times)})", flush=True)
+
+
+def _timed_process(command: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--whole-process", action="store_true",
+                    help="time one epoch of each side as a process (benchmarks/reference_notebook.py vs mnistgan train)")
     ap.add_argument("--presets", nargs="+", default=["mlp-gan", "dcgan", "hinge-sn"])
     ap.add_argument("--steps", type=int, default=60, help="generator steps per timed window")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved windows per side")
@@ -199,6 +238,8 @@ def main() -> None:
     ap.add_argument("--precision", default="auto")
     ap.add_argument("--profile", action="store_true", help="also print torch.profiler's op table of mnistgan's steps")
     args = ap.parse_args()
+    if args.whole_process:
+        return whole_process(args.rounds)
     keep_freed_memory()  # before either side allocates: the same allocator for both
     sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")

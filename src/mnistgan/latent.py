@@ -14,6 +14,7 @@ import numpy as np
 
 from mnistgan.errors import MnistganError
 
+NUM_CLASSES = 10  # as nets.NUM_CLASSES, which this module cannot import without importing torch
 MAX_SEED = 2**63 - 1
 MAX_TRUNCATION = 100.0  # far beyond any Gaussian draw; larger values are a typo (and overflow float32)
 MAX_TEMPERATURE = 10.0
@@ -26,6 +27,23 @@ NormalDraw = Callable[[tuple[int, ...]], object]
 def check_seed(seed) -> None:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
         raise MnistganError(f"seed must be an integer between 0 and {MAX_SEED}, got {seed!r}")
+
+
+def digit_labels(num: int, digits, conditional: bool, model_name: str) -> np.ndarray:
+    """int64 labels for `num` samples: one digit, a list (cycled), or None (cycle 0..9; -1 if unconditional)."""
+    if not conditional:
+        if digits is not None:
+            raise MnistganError(f"{model_name} is unconditional: it cannot draw a chosen digit (drop --digit)")
+        return np.full(num, -1, dtype=np.int64)
+    if digits is None:
+        digits = list(range(NUM_CLASSES))
+    seq = [digits] if isinstance(digits, (int, np.integer)) else list(digits)
+    if not seq:
+        raise MnistganError("digits must not be empty")
+    for d in seq:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= d < NUM_CLASSES:
+            raise MnistganError(f"digit must be an integer 0-9, got {d!r}")
+    return np.resize(np.asarray(seq, dtype=np.int64), num)  # np.resize repeats the sequence to length num
 
 
 def check_noise_options(truncation: float | None, temperature: float) -> None:

@@ -103,8 +103,7 @@ def mixing_picture(sampler, coarse_seeds, fine_seeds, digit=None, fine_digit=Non
     cells = [blank, *top]
     for r in range(rows):
         cells += [left[r], *grid[r]]
-    title = f"style mixing: coarse styles (layers < {crossover}) by row, fine by column" + (
-        f", psi {psi:g}" if psi != 1 else "")
+    title = f"style mixing, crossover {crossover}" + (f", psi {psi:g}" if psi != 1 else "")
     return labelled_grid(np.stack(cells), cols + 1, scale, title=title,
                          row_labels=["fine"] + [f"seed {s}" for s in coarse_seeds], label_w=72,
                          col_labels=["coarse"] + [f"{s}" for s in fine_seeds])

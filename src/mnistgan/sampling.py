@@ -21,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+import mnistgan.style_mixing as style_mixing
 from mnistgan.errors import MnistganError
-from mnistgan.latent import MAX_SEED, MAX_TRUNCATION, check_noise_options, check_seed, gaussian_noise
+from mnistgan.latent import (MAX_SEED, MAX_TRUNCATION, NUM_CLASSES, check_noise_options, check_seed, digit_labels,
+                             gaussian_noise)
 from mnistgan.onnx_backend import OnnxBackend
 
 __all__ = ["BACKENDS", "CHUNK", "MAX_SEED", "MAX_TRUNCATION", "NUM_CLASSES", "SERVE_BACKEND_ENV", "Sampler", "check_seed"]
@@ -30,9 +32,7 @@ __all__ = ["BACKENDS", "CHUNK", "MAX_SEED", "MAX_TRUNCATION", "NUM_CLASSES", "SE
 BACKENDS = ("torch", "onnx")
 SERVE_BACKEND_ENV = "MNISTGAN_SERVE_BACKEND"  # the backend a server's samplers run on: `mnistgan serve --backend`
 CHUNK = 1024  # digits per generator pass (the API's largest request is one pass)
-STYLE_LAYERS = 6  # style inputs of a style-based generator (nets.stylegan.NUM_WS), importable without torch
-COARSE_LAYERS = 3  # the default crossover: 7x7 and the first 14x14 layer set the digit's shape
-NUM_CLASSES = 10  # as nets.NUM_CLASSES, which this module cannot import without importing torch
+COARSE_LAYERS = style_mixing.COARSE_LAYERS
 
 
 class Sampler:
@@ -91,19 +91,7 @@ class Sampler:
 
     def labels_for(self, num: int, digits) -> np.ndarray:
         """int64 labels for `num` samples: one digit, a list (cycled), or None (cycle 0..9; -1 if unconditional)."""
-        if not self.conditional:
-            if digits is not None:
-                raise MnistganError(f"{self.name} is unconditional: it cannot draw a chosen digit (drop --digit)")
-            return np.full(num, -1, dtype=np.int64)
-        if digits is None:
-            digits = list(range(NUM_CLASSES))
-        seq = [digits] if isinstance(digits, (int, np.integer)) else list(digits)
-        if not seq:
-            raise MnistganError("digits must not be empty")
-        for d in seq:
-            if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 0 <= d < NUM_CLASSES:
-                raise MnistganError(f"digit must be an integer 0-9, got {d!r}")
-        return np.resize(np.asarray(seq, dtype=np.int64), num)  # np.resize repeats the sequence to length num
+        return digit_labels(num, digits, self.conditional, self.name)
 
     def noise(self, num: int, seed: int = 0, truncation: float | None = None, temperature: float = 1.0):
         """z (num, latent_dim) ~ N(0, I) from the backend's seeded generator (a torch.Tensor on torch, a
@@ -166,32 +154,4 @@ class Sampler:
                     crossover: int = COARSE_LAYERS, psi: float = 1.0) -> np.ndarray:
         """uint8 (rows, cols, 28, 28): row i takes its coarse styles from coarse_seeds[i], column j its fine
         styles from fine_seeds[j]. `psi` < 1 pulls each w toward its digit's mean (truncation in w)."""
-        z_coarse, z_fine, digits = self._mixing_inputs(coarse_seeds, fine_seeds, digit, fine_digit, crossover, psi)
-        rows, cols = len(z_coarse), len(z_fine)
-        coarse = z_coarse[np.repeat(np.arange(rows), cols)]  # (rows * cols, latent): each row's z, col times
-        fine = z_fine[np.tile(np.arange(cols), rows)]
-        coarse_digits = None if digits is None else np.full(rows * cols, digits[0], dtype=np.int64)
-        fine_digits = None if digits is None else np.full(rows * cols, digits[1], dtype=np.int64)
-        images = self.backend.mix(coarse, fine, coarse_digits, fine_digits, crossover, psi)
-        return images.reshape(rows, cols, 28, 28)
-
-    def _mixing_inputs(self, coarse_seeds, fine_seeds, digit, fine_digit, crossover: int, psi: float):
-        if not getattr(self.backend, "has_styles", False):
-            raise MnistganError(f"{self.name} has no style layers to mix (style mixing needs a stylegan model "
-                                "on the torch backend)")
-        if not 1 <= crossover < STYLE_LAYERS:
-            raise MnistganError(f"crossover must be between 1 and {STYLE_LAYERS - 1}, got {crossover}")
-        if not (isinstance(psi, (int, float)) and not isinstance(psi, bool) and 0 <= psi <= 2):
-            raise MnistganError(f"psi must be a number between 0 and 2, got {psi!r}")
-        for seeds in (coarse_seeds, fine_seeds):
-            if not 1 <= len(seeds) <= 32:
-                raise MnistganError(f"give 1 to 32 seeds per side, got {len(seeds)}")
-        z_coarse = np.stack([np.asarray(self.noise(1, s)[0]) for s in coarse_seeds])
-        z_fine = np.stack([np.asarray(self.noise(1, s)[0]) for s in fine_seeds])
-        if not self.conditional:
-            if digit is not None or fine_digit is not None:
-                raise MnistganError(f"{self.name} is unconditional: it cannot draw a chosen digit")
-            return z_coarse, z_fine, None
-        coarse_digit = int(self.labels_for(1, 0 if digit is None else digit)[0])
-        fine_digit = int(self.labels_for(1, coarse_digit if fine_digit is None else fine_digit)[0])
-        return z_coarse, z_fine, (coarse_digit, fine_digit)
+        return style_mixing.mixing_grid(self, coarse_seeds, fine_seeds, digit, fine_digit, crossover, psi)

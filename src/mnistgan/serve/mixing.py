@@ -15,7 +15,8 @@ import numpy as np
 from PIL import Image
 
 from mnistgan import pictures
-from mnistgan.sampling import COARSE_LAYERS, STYLE_LAYERS, Sampler
+from mnistgan.sampling import Sampler
+from mnistgan.style_mixing import COARSE_LAYERS, STYLE_LAYERS
 
 MAX_MIX_SEEDS = 32  # seeds a side: a grid of at most 32 x 32 mixes
 MAX_CROSSOVER = STYLE_LAYERS - 1
