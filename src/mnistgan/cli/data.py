@@ -7,7 +7,6 @@ from typing import Optional
 
 import typer
 
-from mnistgan import data as mnist_data
 from mnistgan.cli import app
 from mnistgan.console import console, log
 
@@ -20,6 +19,8 @@ DataDirOption = typer.Option(None, "--data-dir", help="Directory with the four M
 @data_app.command("fetch")
 def fetch(data_dir: Optional[Path] = DataDirOption) -> None:
     """Find or download MNIST, verify its SHA-256 checksums, and cache it."""
+    from mnistgan import data as mnist_data  # torch: imported when the command runs, not for `--help`
+
     root = mnist_data.ensure_mnist(data_dir, log=log)
     console.print(f"MNIST ready in {root}")
 
@@ -28,6 +29,8 @@ def fetch(data_dir: Optional[Path] = DataDirOption) -> None:
 def info(data_dir: Optional[Path] = DataDirOption) -> None:
     """Where the data is, its sizes, class counts and verified checksums."""
     from rich.table import Table
+
+    from mnistgan import data as mnist_data
 
     root = mnist_data.ensure_mnist(data_dir, log=log)
     files = Table(title=f"MNIST files in {root} (SHA-256 verified)")

@@ -9,27 +9,24 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
-import torch
 import typer
 
 from mnistgan.cli import app
 from mnistgan.console import console, log
 from mnistgan.errors import MnistganError
-from mnistgan.fileio import atomic_write_text, writable_dir
-from mnistgan.formatting import fmt
-from mnistgan.metrics.evaluation import check_samples, compute_metrics, metrics_record, real_floor, scalars
-from mnistgan.metrics.features import classifier_id, read_config
-from mnistgan.metrics.registry import METRIC_REGISTRY
-from mnistgan.model_folder import read_info, write_info
 from mnistgan.registry import BUNDLED, resolve_model
-from mnistgan.sampling import Sampler
+
+# numpy, torch, the metrics and the sampler are imported where they are used: `mnistgan --help` stays quick.
 
 DEFAULT_NUM = 10_000
 
 
 def load_samples(path: Path, num: int | None = None):
     """(images uint8 (N, 28, 28), labels int64 (N,)) from an npz of the generate contract; -1 labels if absent."""
+    import numpy as np
+
+    from mnistgan.metrics.evaluation import check_samples
+
     try:
         with np.load(path, allow_pickle=False) as z:
             if "images" not in z.files:
@@ -50,6 +47,9 @@ def load_samples(path: Path, num: int | None = None):
 
 def print_table(title: str, model: dict, floor: dict) -> None:
     from rich.table import Table  # on first use: it costs every command's start-up ~50 ms otherwise
+
+    from mnistgan.formatting import fmt
+    from mnistgan.metrics.registry import METRIC_REGISTRY
 
     table = Table(title=title)
     for col, justify in (("metric", "left"), ("model", "right"), ("real floor", "right"), ("better", "left"),
@@ -86,6 +86,8 @@ def evaluate(
     update_card: Optional[bool] = typer.Option(None, "--update-card/--no-update-card", help="Write the metrics into the model's info.json and card (default: yes, except for bundled models)."),
 ) -> None:
     """Score a model (or an .npz of samples) with every quality metric, beside real MNIST digits' own figures."""
+    from mnistgan.fileio import atomic_write_text, writable_dir
+
     if (model is None) == (samples is None):
         raise MnistganError("give either --model or --samples")
     if pairs is not None and pairs.suffix.lower() != ".png":
@@ -93,6 +95,13 @@ def evaluate(
     for path in (json_out, pairs):  # refused now, not after minutes of sampling and scoring
         if path is not None:
             writable_dir(path.parent, what=f"{path}: output directory")
+    import torch  # after the checks above: a bad command line is refused without waiting for torch
+
+    from mnistgan.metrics.evaluation import compute_metrics, metrics_record, real_floor, scalars
+    from mnistgan.metrics.features import classifier_id, read_config
+    from mnistgan.model_folder import read_info, write_info
+    from mnistgan.sampling import Sampler
+
     torch.set_num_threads(min(torch.get_num_threads(), os.cpu_count() or 1))
     model_dir, write_card = None, False
     if samples is not None:

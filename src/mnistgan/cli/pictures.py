@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import numpy as np
 import typer
-from PIL import Image
 
-from mnistgan import pictures
 from mnistgan.cli import app
 from mnistgan.console import console
-from mnistgan.data import load_mnist
 from mnistgan.errors import MnistganError
-from mnistgan.outputs import check_output_path
 from mnistgan.registry import DEFAULT_MODEL
-from mnistgan.report import write_report
-from mnistgan.sampling import Sampler
-from mnistgan.train.rundir import RunDir
+
+if TYPE_CHECKING:  # annotations only: numpy, PIL, the sampler (torch) are imported when a command runs
+    import numpy as np
+    from PIL import Image
+
+    from mnistgan.sampling import Sampler
 
 IMAGE = (".png", ".gif")
 MODEL = typer.Option(DEFAULT_MODEL, "--model", help="Registry name (NAME or NAME@VERSION), model folder or run directory.")
@@ -37,6 +35,10 @@ def interpolate(
     out: Path = typer.Option(..., "--out", help="Output: .png (a strip) or .gif (an animation, there and back)."),
 ) -> None:
     """Walk the latent space between two noise vectors (and two digits): a strip or an animated GIF."""
+    from mnistgan import pictures
+    from mnistgan.outputs import check_output_path
+    from mnistgan.sampling import Sampler
+
     out = check_output_path(out, IMAGE)
     gif = out.suffix.lower() == ".gif"
     sampler = Sampler.from_pretrained(model)
@@ -61,6 +63,10 @@ def mix(
     out: Path = typer.Option(..., "--out", help="Output .png."),
 ) -> None:
     """Style mixing (stylegan models): a grid whose rows take coarse styles from one set of seeds and columns fine styles from another."""
+    from mnistgan import pictures
+    from mnistgan.outputs import check_output_path
+    from mnistgan.sampling import Sampler
+
     out = check_output_path(out, (".png",))
     sampler = Sampler.from_pretrained(model)
     picture = pictures.mixing_picture(sampler, coarse_seeds, fine_seeds, digit, fine_digit, crossover, psi)
@@ -69,12 +75,17 @@ def mix(
 
 
 def _real_beside(sampler: Sampler, fake: np.ndarray, per_class: int, seed: int) -> Image.Image:
+    from mnistgan import pictures
+    from mnistgan.data import load_mnist
+
     test = load_mnist("test")
     real = pictures.real_per_class(test.images, test.labels, per_class, seed, by_class=sampler.conditional)
     return pictures.real_vs_fake(real, fake, per_class, sampler.conditional, sampler.name)
 
 
 def _class_grid(sampler: Sampler, images: np.ndarray, per_class: int, seed: int) -> Image.Image:
+    from mnistgan import pictures
+
     return pictures.class_grid(images, per_class, sampler.conditional)
 
 
@@ -90,6 +101,10 @@ def _per_class_command(name: str, default_per_class: int, description: str,
         seed: int = typer.Option(0, "--seed", min=0, help="Same seed, same digits (and, for compare, the same real picks)."),
         out: Path = typer.Option(..., "--out", help="Output .png."),
     ) -> None:
+        from mnistgan import pictures
+        from mnistgan.outputs import check_output_path
+        from mnistgan.sampling import Sampler
+
         out = check_output_path(out, (".png",))  # a bad --out is refused before the sampling, not after
         sampler = Sampler.from_pretrained(model)
         images, _ = pictures.samples_per_class(sampler, per_class, seed)
@@ -114,6 +129,9 @@ def progress(
     rows: int = typer.Option(12, "--rows", min=2, max=200, help="At most this many epochs in the collage (evenly spread; first and last kept)."),
 ) -> None:
     """Training progress from a run's fixed-noise samples: a collage or an animated GIF."""
+    from mnistgan import pictures
+    from mnistgan.outputs import check_output_path
+
     _check_run_dir(run_dir)
     out = check_output_path(out, IMAGE)
     if out.suffix.lower() == ".gif":
@@ -131,6 +149,9 @@ def report(
     out: Optional[Path] = typer.Option(None, "--out", help="Output .html. Default: RUN_DIR/report.html."),
 ) -> None:
     """One self-contained HTML page about a run: config, curves, quality, pictures, metrics (works offline)."""
+    from mnistgan.outputs import check_output_path
+    from mnistgan.report import write_report
+
     _check_run_dir(run_dir)
     out = check_output_path(out or run_dir / "report.html", (".html", ".htm"))
     notes = write_report(run_dir, out)
@@ -138,6 +159,8 @@ def report(
 
 
 def _check_run_dir(run_dir: Path) -> None:
+    from mnistgan.train.rundir import RunDir
+
     if not run_dir.is_dir():
         raise MnistganError(f"{run_dir}: no such run directory")
     if not RunDir(run_dir).looks_like_run():

@@ -14,11 +14,12 @@ from typing import Optional
 
 import typer
 
-from mnistgan import data as mnist_data
 from mnistgan.cli import app
-from mnistgan.presets import DEFAULT_PRESET
 from mnistgan.console import console, log
-from mnistgan.grids import save_grid
+
+# = mnistgan.presets.DEFAULT_PRESET, copied because mnistgan.presets imports torch, which `--help` should not wait
+# for; tests/cli/test_startup.py holds the two equal.
+DEFAULT_PRESET = "cdcgan"
 
 
 def _invoke(*args: str) -> None:
@@ -40,7 +41,9 @@ def run(
     """The main job: verify MNIST, train the default model, write samples, plots, metrics and a report."""
     import torch
 
+    from mnistgan import data as mnist_data
     from mnistgan.fileio import writable_dir
+    from mnistgan.grids import save_grid
     from mnistgan.presets import get_preset
 
     start = time.perf_counter()

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from mnistgan.cli import app
 from mnistgan.console import log
 from mnistgan.errors import MnistganError
-from mnistgan.registry import ModelRef, all_models
-from mnistgan.sampling import BACKENDS, SERVE_BACKEND_ENV
-from mnistgan.votes import VoteStore
+
+if TYPE_CHECKING:
+    from mnistgan.registry import ModelRef
+
+# = mnistgan.sampling.SERVE_BACKEND_ENV, copied because mnistgan.sampling imports numpy and onnx_backend, which
+# `--help` should not wait for; tests/cli/test_startup.py holds the two equal.
+SERVE_BACKEND_ENV = "MNISTGAN_SERVE_BACKEND"
 
 
 @app.command("serve")
@@ -25,6 +29,8 @@ def serve(
     backend: str = typer.Option("torch", "--backend", envvar=SERVE_BACKEND_ENV, help="Run the generators on PyTorch (torch) or onnxruntime (onnx: each model's ONNX graphs are exported once, into $MNISTGAN_HOME/cache/onnx)."),
 ) -> None:
     """Serve the web app (/) and the REST API (/v1, documented at /docs) over the registry's models."""
+    from mnistgan.sampling import BACKENDS
+
     if backend not in BACKENDS:
         raise MnistganError(f"--backend must be {' or '.join(BACKENDS)}, not {backend!r}")
     # Here, not at the top: torch, FastAPI, Gradio and uvicorn take seconds to import (and the last three are
@@ -32,7 +38,9 @@ def serve(
     import torch
     import uvicorn
 
+    from mnistgan.registry import all_models
     from mnistgan.serve.server import create_app
+    from mnistgan.votes import VoteStore
 
     # Requests run side by side, one per worker: split the cores between them rather than
     # letting every request's intra-op threads fight over all of them.
