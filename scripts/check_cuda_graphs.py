@@ -54,7 +54,7 @@ def main() -> None:
         eager, eager_again = (trained(preset, train, args.steps, "off") for _ in range(2))
         graphed = trained(preset, train, args.steps, "on")
         graphed_public = trained(preset, train, args.steps, "on", through_train_step=True)
-        kinds = ", ".join("D+G" if g_step else "D only" for _, g_step in graphed.runner.graphs)
+        kinds = ", ".join("D+G" if g_step else "D only" for _, g_step, _ in graphed.runner.graphs)
         print(f"{preset:9s} ({graphed.precision}; graphs: {kinds}): eager vs eager {largest_difference(eager, eager_again):.2e} | "
               f"eager vs graphs {largest_difference(eager, graphed):.2e} | "
               f"train_batch vs train_step graphs {largest_difference(graphed, graphed_public):.2e}", flush=True)

@@ -57,3 +57,17 @@ def test_config_takes_the_gan_fields_of_a_train_config():
     cfg = resolve("wgan-gp", latent_dim=16, gp_weight=3.0)
     gan_cfg = GANConfig.from_options(cfg)
     assert (gan_cfg.preset, gan_cfg.latent_dim, gan_cfg.gp_weight) == ("wgan-gp", 16, 3.0)
+
+
+def test_lazy_regularization_skips_the_penalty_and_weighs_it_more_when_it_runs():
+    torch.manual_seed(0)
+    every_step = GAN(GANConfig(preset="r3gan", r1_gamma=1.0, r2_gamma=1.0, **TINY))
+    lazy = GAN(GANConfig(preset="r3gan", r1_gamma=1.0, r2_gamma=1.0, reg_every=4, **TINY))
+    lazy.load_state_dict(every_step.state_dict())
+    real, labels = torch.rand(8, 1, 28, 28) * 2 - 1, torch.arange(8) % 10
+    fake = every_step.G(torch.randn(8, 16), labels).detach()
+    plain, _ = every_step.d_loss(real, fake, labels, penalize=False)
+    penalized, _ = every_step.d_loss(real, fake, labels)
+    lazy_penalized, _ = lazy.d_loss(real, fake, labels)
+    assert torch.allclose(lazy.d_loss(real, fake, labels, penalize=False)[0], plain)
+    assert torch.allclose(lazy_penalized - plain, 4 * (penalized - plain), rtol=1e-4)

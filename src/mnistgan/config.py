@@ -35,6 +35,7 @@ class TrainConfig:
     gp_weight: float = 10.0  # WGAN-GP's lambda; used only by the wgan-gp objective
     r1_gamma: float = 0.0  # R1 penalty on real digits (0: off)
     r2_gamma: float = 0.0  # R2 penalty on generated digits (0: off)
+    reg_every: int = 1  # R1/R2 every this many D steps, weighted as many times (lazy regularization)
     label_smoothing: float = 1.0  # real label for BCE; 0.9 is one-sided smoothing
     aux_weight: float = 1.0  # weight of the auxiliary classifier loss (conditional DCGAN discriminators)
     ema_decay: float = 0.999
@@ -62,7 +63,7 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         get_preset(self.preset)
-        positive = ["epochs", "batch_size", "latent_dim", "g_width", "d_width", "n_critic",
+        positive = ["epochs", "batch_size", "reg_every", "latent_dim", "g_width", "d_width", "n_critic",
                     "checkpoint_every", "sample_every", "log_every", "keep_checkpoints", "eval_samples"]
         for name in positive:
             if getattr(self, name) < 1:

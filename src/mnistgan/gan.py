@@ -35,6 +35,7 @@ class GANConfig:
     r2_gamma: float = 0.0  # R2 penalty on generated digits (0: off)
     aux_weight: float = 1.0  # AC-GAN classifier loss, for discriminators with a class head
     ema_decay: float = 0.999
+    reg_every: int = 1  # R1/R2 on every reg_every-th D step, weighted reg_every times (lazy regularization)
 
     @classmethod
     def from_options(cls, options) -> "GANConfig":
@@ -72,10 +73,14 @@ class GAN(nn.Module):
         out = out.float()
         return (out, None) if out.dim() == 1 else (out[:, 0], out[:, 1:])
 
-    def d_loss(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, dict]:
-        """D's loss on real digits and detached fakes (B, 1, 28, 28); also D(x), D(G(z)) for the log."""
+    def d_loss(self, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor,
+               penalize: bool = True) -> tuple[torch.Tensor, dict]:
+        """D's loss on real digits and detached fakes (B, 1, 28, 28); also D(x), D(G(z)) for the log.
+        `penalize` False skips R1/R2 this step (lazy regularization: they weigh `reg_every` times more
+        on the steps that have them)."""
         B = real.shape[0]
-        on = {p.on for p in self.input_penalties}
+        input_penalties = self.input_penalties if penalize else []
+        on = {p.on for p in input_penalties}
         if on:  # R1/R2 differentiate D's logits with respect to its inputs
             real, fake = real.detach().requires_grad_("real" in on), fake.detach().requires_grad_("fake" in on)
         if self.fuse_d:
@@ -87,9 +92,9 @@ class GAN(nn.Module):
         loss = self.objective.d_loss(real_out, fake_out)
         if real_cls is not None:  # AC-GAN: D learns to classify real digits
             loss = loss + self.config.aux_weight * F.cross_entropy(real_cls, labels)
-        for penalty in self.input_penalties:
+        for penalty in input_penalties:
             x, out = (real, real_out) if penalty.on == "real" else (fake, fake_out)
-            loss = loss + self.penalty_scale * penalty.from_outputs(x, out)
+            loss = loss + self.penalty_scale * self.config.reg_every * penalty.from_outputs(x, out)
         if self.other_penalties:
             # Penalties on interpolates run D again, in fp32 whatever the step's autocast.
             with torch.autocast(real.device.type, enabled=False):

@@ -37,12 +37,13 @@ class EagerStep:
     def __init__(self, step: TrainStep):
         self.step = step
 
-    def run(self, prepare: Callable, inputs: tuple[torch.Tensor, ...], g_step: bool) -> dict[str, torch.Tensor]:
-        return self.step(*prepare(*inputs), g_step)
+    def run(self, prepare: Callable, inputs: tuple[torch.Tensor, ...], g_step: bool,
+            penalize: bool = True) -> dict[str, torch.Tensor]:
+        return self.step(*prepare(*inputs), g_step, penalize)
 
 
 class GraphedStep:
-    """Graphs keyed by (prepare, g_step): `prepare` is captured with the step. The loop passes
+    """Graphs keyed by (prepare, g_step, penalize): `prepare` is captured with the step. The loop passes
     the batch's indices and the gather, so per step only an index copy and a replay are launched;
     callers holding tensors pass them with `step.as_given`."""
 
@@ -53,15 +54,16 @@ class GraphedStep:
         self.static_inputs: dict[Callable, tuple[torch.Tensor, ...]] = {}
         self.eager_steps = 0
 
-    def run(self, prepare: Callable, inputs: tuple[torch.Tensor, ...], g_step: bool) -> dict[str, torch.Tensor]:
+    def run(self, prepare: Callable, inputs: tuple[torch.Tensor, ...], g_step: bool,
+            penalize: bool = True) -> dict[str, torch.Tensor]:
         static = self.static_inputs.get(prepare)
         if static is None:
             static = self.static_inputs[prepare] = tuple(t.clone() for t in inputs)
         for dst, src in zip(static, inputs):
             dst.copy_(src)
-        key = (prepare, g_step)
+        key = (prepare, g_step, penalize)
         if key not in self.graphs and self.eager_steps < WARMUP * self.n_critic:
-            stats = self._eager(prepare, static, g_step)
+            stats = self._eager(prepare, static, g_step, penalize)
         else:
             if key not in self.graphs:
                 self._capture(key, static)
@@ -70,22 +72,23 @@ class GraphedStep:
         self.step.g_steps += g_step
         return stats
 
-    def _eager(self, prepare: Callable, static: tuple[torch.Tensor, ...], g_step: bool) -> dict[str, torch.Tensor]:
+    def _eager(self, prepare: Callable, static: tuple[torch.Tensor, ...], g_step: bool,
+               penalize: bool) -> dict[str, torch.Tensor]:
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
-            out = self.step.body(*prepare(*static), g_step)
+            out = self.step.body(*prepare(*static), g_step, penalize)
         torch.cuda.current_stream().wait_stream(side)
         self.eager_steps += 1
         return out
 
     def _capture(self, key: tuple, static: tuple[torch.Tensor, ...]) -> None:
-        prepare, g_step = key
+        prepare, g_step, penalize = key
         graph = torch.cuda.CUDAGraph()
         torch.cuda.synchronize()
         # Each graph gets its own memory pool: D-only and D+G graphs replay in no fixed order.
         with torch.cuda.graph(graph):
-            self.outputs[key] = self.step.body(*prepare(*static), g_step)
+            self.outputs[key] = self.step.body(*prepare(*static), g_step, penalize)
         self.graphs[key] = graph
 
 

@@ -65,7 +65,7 @@ class Trainer:
         g_step = (p.d_steps + 1) % n_critic == 0
         if self.schedule.active and self.total_d_steps:
             self.step_fn.follow(self.schedule, p.d_steps / self.total_d_steps)
-        stats = self.runner.run(prepare, inputs, g_step)
+        stats = self.runner.run(prepare, inputs, g_step, penalize=p.d_steps % self.cfg.reg_every == 0)
         p.d_steps += 1
         p.step += g_step
         return stats if g_step else None

@@ -68,19 +68,21 @@ class TrainStep:
                 group["betas"] = (group["betas"][0], beta2)
         self.gan.penalty_scale = gamma_fraction
 
-    def __call__(self, real: torch.Tensor, labels: torch.Tensor, g_step: bool) -> dict[str, torch.Tensor]:
-        stats = self.body(real, labels, g_step)
+    def __call__(self, real: torch.Tensor, labels: torch.Tensor, g_step: bool,
+                 penalize: bool = True) -> dict[str, torch.Tensor]:
+        stats = self.body(real, labels, g_step, penalize)
         self.g_steps += g_step
         return stats
 
-    def body(self, real: torch.Tensor, labels: torch.Tensor, g_step: bool) -> dict[str, torch.Tensor]:
-        """The arithmetic of one step; real (B, 1, 28, 28) in [-1, 1], labels (B,)."""
+    def body(self, real: torch.Tensor, labels: torch.Tensor, g_step: bool, penalize: bool = True) -> dict[str, torch.Tensor]:
+        """The arithmetic of one step; real (B, 1, 28, 28) in [-1, 1], labels (B,); `penalize`: this step
+        includes D's R1/R2 penalties (lazy regularization applies them every `reg_every` steps)."""
         gan, B = self.gan, real.shape[0]
         z = torch.randn(B * self.world_size, gan.config.latent_dim, device=self.device)[self.rank * B : (self.rank + 1) * B]
         with autocast(self.device, self.precision, cache=not self.capturing):
             with torch.set_grad_enabled(g_step):
                 fake = gan.G(z, labels)  # (B, 1, 28, 28)
-            loss_d, stats = gan.d_loss(real, fake.detach(), labels)
+            loss_d, stats = gan.d_loss(real, fake.detach(), labels, penalize)
         self._optimize(self.opt_d, loss_d)
         stats["loss_d"] = loss_d.detach()
         if g_step:
