@@ -57,8 +57,10 @@ def test_every_preset_trains_and_exports_a_loadable_model(tmp_path, preset):
 # dropout RNG; n_critic + gradient penalty; noise inputs + style mixing; R1/R2 + cosine schedules
 @pytest.mark.parametrize("preset", ["mlp-gan", "wgan-gp", "stylegan", "r3gan"])
 def test_resume_mid_epoch_equals_an_uninterrupted_run(tmp_path, preset):
-    full, _ = train(tmp_path / "full", preset, max_steps=6, batch_size=64)
-    train(tmp_path / "part", preset, max_steps=3, batch_size=64)
+    # A schedule spans the planned run, which --max-steps changes: the Ctrl-C tests below cover schedules.
+    plain = dict(lr_decay="none", batch_size=64)
+    full, _ = train(tmp_path / "full", preset, max_steps=6, **plain)
+    train(tmp_path / "part", preset, max_steps=3, **plain)
     resumed, _ = train(tmp_path / "part", preset, resume=True, max_steps=6)
     assert resumed.progress.step == 6
     assert_same_weights(full, resumed)
@@ -102,6 +104,20 @@ def test_linear_lr_decay_falls_to_zero_and_resumes_exactly_after_ctrl_c(tmp_path
     resumed, _ = train(tmp_path / "part", None, resume=True)
     assert resumed.progress.step == full.progress.step == 10
     assert_same_weights(full, resumed)
+
+
+def test_r3gan_s_cosine_schedules_and_lazy_penalties_resume_exactly_after_ctrl_c(tmp_path):
+    small = dict(train_subset=640, batch_size=64, epochs=1, reg_every=3)  # 10 steps, penalties on 0, 3, 6, 9
+    full, _ = train(tmp_path / "full", "r3gan", **small)
+    part = build_trainer("r3gan", None, {**TINY, **small}, tmp_path / "part", None, log=lambda m: None, progress=False)
+    stop_at(part, 5)
+    with pytest.raises(Interrupted):
+        part.fit()
+    resumed, _ = train(tmp_path / "part", None, resume=True)
+    assert resumed.progress.step == full.progress.step == 10
+    assert_same_weights(full, resumed)
+    group = full.step_fn.opt_d.param_groups[0]
+    assert group["lr"] < full.cfg.lr_d and group["betas"][1] > full.cfg.beta2  # the schedules moved both
 
 
 def test_ctrl_c_exports_the_model_as_of_that_step(tmp_path):
