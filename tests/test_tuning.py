@@ -62,7 +62,7 @@ def test_sweep_on_sqlite_survives_an_interrupt_and_resumes(tmp_path, monkeypatch
     complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
     assert len(complete) == 3 and [t.number for t in complete] == [0, 2, 3]
     assert complete[0].user_attrs["baseline"] and complete[0].params == dict(  # trial 0: the recipe as published
-        lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9, batch_size=64, n_critic=1)
+        lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.999, batch_size=64, n_critic=1)
     for t in complete:  # conditional preset: the documented combination of FID and accuracy
         fid, acc = t.user_attrs["fid"], t.user_attrs["cond_acc"]
         assert t.value == pytest.approx(fid * (1 + 10 * (1 - acc)))

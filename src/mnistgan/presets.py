@@ -49,10 +49,12 @@ PRESETS: dict[str, Preset] = {
                           latent_dim=100, g_width=256, d_width=256),
         ),
         Preset(
-            "dcgan", "Convolutional GAN, 7->14->28 transposed convs, BatchNorm, label smoothing 0.9.",
-            arch="dcgan", objective="bce", conditional=False,
-            defaults=dict(epochs=20, batch_size=128, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
-                          latent_dim=100, g_width=64, d_width=64, label_smoothing=0.9),
+            "dcgan", "Convolutional GAN, 7->14->28 transposed convs, BatchNorm, minibatch-std, label smoothing 0.9.",
+            arch="dcgan", objective="bce", conditional=False, minibatch_std=True,
+            # cdcgan's optimizer (batch 64, lr 1e-3) and width 32: half the FID of the published batch 128,
+            # lr 2e-4, width 64 after the same 3 epochs, at a quarter of the cost per image (README, "Recipes").
+            defaults=dict(epochs=20, batch_size=64, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.999,
+                          latent_dim=64, g_width=32, d_width=32, label_smoothing=0.9),
         ),
         Preset(
             "cdcgan", "Class-conditional DCGAN: the label in every BatchNorm of G, label planes + auxiliary classifier (AC-GAN) in D, BCE; the default.",
@@ -63,16 +65,20 @@ PRESETS: dict[str, Preset] = {
                           latent_dim=64, g_width=32, d_width=32, label_smoothing=0.9),
         ),
         Preset(
-            "wgan-gp", "Wasserstein GAN with gradient penalty (lambda 10, 5 critic steps), no BatchNorm in the critic.",
+            "wgan-gp", "Wasserstein GAN with gradient penalty (lambda 10), no BatchNorm in the critic.",
             arch="dcgan", objective="wgan-gp", conditional=False, d_norm="none",
-            defaults=dict(epochs=20, batch_size=64, lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
-                          latent_dim=100, g_width=64, d_width=64, n_critic=5, gp_weight=10.0),
+            # One critic step at lr 1e-3 (beta1 0.5), not the paper's 5 at 1e-4: after the same 3 epochs
+            # the published recipe had made 562 generator steps and FID 33; this one makes 2,811 (README, "Recipes").
+            defaults=dict(epochs=20, batch_size=64, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.9,
+                          latent_dim=64, g_width=32, d_width=32, n_critic=1, gp_weight=10.0),
         ),
         Preset(
-            "hinge-sn", "Conditional hinge GAN: spectral norm, minibatch-std and an auxiliary classifier in D.",
-            arch="dcgan", objective="hinge", conditional=True, d_norm="spectral", minibatch_std=True,
-            # Width 32: much faster than 64 on a CPU, and quality holds on MNIST.
-            defaults=dict(epochs=5, batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.9,
+            "hinge-sn", "Conditional hinge GAN: the label in every BatchNorm of G; spectral norm, minibatch-std "
+            "and an auxiliary classifier in D.",
+            arch="dcgan", objective="hinge", conditional=True, d_norm="spectral", minibatch_std=True, label_norm=True,
+            # Adam at lr 1e-3, betas (0.5, 0.999) instead of SN-GAN's 2e-4, (0, 0.9): FID 7.2 -> 2.0 and
+            # conditional accuracy 70% -> 89% after the same 3 epochs (README, "Recipes"). Width 32 for CPU speed.
+            defaults=dict(epochs=10, batch_size=64, lr_g=1e-3, lr_d=1e-3, beta1=0.5, beta2=0.999,
                           latent_dim=64, g_width=32, d_width=32),
         ),
         Preset(

@@ -27,7 +27,7 @@ def test_checkpoint_round_trip_restores_everything(tmp_path):
 
 
 def test_checkpoints_are_safetensors_without_pickle_named_by_generator_step(tmp_path):
-    train(tmp_path, "wgan-gp", max_steps=2, batch_size=32)  # 5 critic steps per generator step
+    train(tmp_path, "wgan-gp", max_steps=2, batch_size=32, n_critic=5)  # 5 critic steps per generator step
     (path,) = RunDir(tmp_path).checkpoints()
     assert path.name == "ckpt-000000002.safetensors"
     assert path.read_bytes()[8:9] == b"{"  # safetensors: u64 header length, then a JSON header
