@@ -4,7 +4,8 @@
     .venv/bin/mnistgan evaluate --model NAME --update-card     # metrics into its card
 
 fp16 halves the download and install size; the weights are cast back to fp32
-when loaded, and the card's metrics are measured on these very weights.
+when loaded, and the card's metrics are measured on these very weights. The
+model's training curves (losses.png) and architecture summary come along.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from mnistgan.model_folder import read_info, write_info
+from mnistgan.model_folder import CURVES, read_info, write_info
+from mnistgan.nets import load_generator
 from mnistgan.registry import BUNDLED, parse_name, resolve_model
-from mnistgan.sampling import load_generator
 
 
 def bundle(source: str, name: str) -> Path:
@@ -30,6 +31,8 @@ def bundle(source: str, name: str) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     shutil.copy2(model_dir / "config.json", staging / "config.json")
+    if (model_dir / CURVES).is_file():  # the training curves travel with the model (the app's Model info tab)
+        shutil.copy2(model_dir / CURVES, staging / CURVES)
     weights = {k: (v.half() if v.is_floating_point() else v) for k, v in load_file(model_dir / "model.safetensors").items()}
     save_file(weights, str(staging / "model.safetensors"))
     info = read_info(model_dir)
