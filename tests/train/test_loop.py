@@ -91,31 +91,30 @@ def stop_at(trainer, d_steps: int):
     trainer.train_batch = step_then_maybe_stop
 
 
-def test_linear_lr_decay_falls_to_zero_and_resumes_exactly_after_ctrl_c(tmp_path):
-    small = dict(train_subset=640, batch_size=64, epochs=1, lr_decay="linear")  # 10 steps
-    full, _ = train(tmp_path / "full", "dcgan", **small)
-    step = full.step_fn
-    for opt, lr in ((step.opt_g, full.cfg.lr_g), (step.opt_d, full.cfg.lr_d)):
-        assert opt.param_groups[0]["lr"] == pytest.approx(lr / 10)  # the 10th step ran at lr * (1 - 9/10)
-    part = build_trainer("dcgan", None, {**TINY, **small}, tmp_path / "part", None, log=lambda m: None, progress=False)
-    stop_at(part, 4)
+def full_and_resumed_after_ctrl_c(tmp_path, preset: str, options: dict, stop_after: int):
+    """One run straight through, and the same run stopped by Ctrl-C after `stop_after` D steps, then resumed."""
+    full, _ = train(tmp_path / "full", preset, **options)
+    part = build_trainer(preset, None, {**TINY, **options}, tmp_path / "part", None, log=lambda m: None, progress=False)
+    stop_at(part, stop_after)
     with pytest.raises(Interrupted):
         part.fit()
     resumed, _ = train(tmp_path / "part", None, resume=True)
-    assert resumed.progress.step == full.progress.step == 10
+    assert resumed.progress.step == full.progress.step
     assert_same_weights(full, resumed)
+    return full
+
+
+def test_linear_lr_decay_falls_to_zero_and_resumes_exactly_after_ctrl_c(tmp_path):
+    small = dict(train_subset=640, batch_size=64, epochs=1, lr_decay="linear")  # 10 steps
+    full = full_and_resumed_after_ctrl_c(tmp_path, "dcgan", small, stop_after=4)
+    step = full.step_fn
+    for opt, lr in ((step.opt_g, full.cfg.lr_g), (step.opt_d, full.cfg.lr_d)):
+        assert opt.param_groups[0]["lr"] == pytest.approx(lr / 10)  # the 10th step ran at lr * (1 - 9/10)
 
 
 def test_r3gan_s_cosine_schedules_and_lazy_penalties_resume_exactly_after_ctrl_c(tmp_path):
     small = dict(train_subset=640, batch_size=64, epochs=1, reg_every=3)  # 10 steps, penalties on 0, 3, 6, 9
-    full, _ = train(tmp_path / "full", "r3gan", **small)
-    part = build_trainer("r3gan", None, {**TINY, **small}, tmp_path / "part", None, log=lambda m: None, progress=False)
-    stop_at(part, 5)
-    with pytest.raises(Interrupted):
-        part.fit()
-    resumed, _ = train(tmp_path / "part", None, resume=True)
-    assert resumed.progress.step == full.progress.step == 10
-    assert_same_weights(full, resumed)
+    full = full_and_resumed_after_ctrl_c(tmp_path, "r3gan", small, stop_after=5)
     group = full.step_fn.opt_d.param_groups[0]
     assert group["lr"] < full.cfg.lr_d and group["betas"][1] > full.cfg.beta2  # the schedules moved both
 
