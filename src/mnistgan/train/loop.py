@@ -2,11 +2,11 @@
 
     for each epoch (a fresh permutation from the data RNG; resumed mid-epoch: the same one, skipped ahead)
         for each batch: one D step, and every n_critic-th also a G step (train/step.py)
-            log losses every `log_every` G steps; stop on Ctrl-C or --max-steps
+            log losses every `log_every` G steps; stop on Ctrl-C, --max-steps or --max-seconds
         callbacks: samples, evaluation, best/, early stop, curves, checkpoint (train/callbacks.py)
     save a checkpoint and export model/ from G_ema, however training stopped
 
-Every stop (finished, --max-steps, early stop, Ctrl-C) leaves a checkpoint that
+Every stop (finished, a budget, early stop, Ctrl-C) leaves a checkpoint that
 `--resume` continues from exactly, and a model folder to generate from.
 """
 
