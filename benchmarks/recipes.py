@@ -36,7 +36,8 @@ VARIANTS = {
     "hinge-sn-now": ("hinge-sn", {}, {}),
     "cdcgan-now": ("cdcgan", {}, {}),
     "stylegan-now": ("stylegan", {}, {}),
-    "r3gan-every-step-penalties": ("r3gan", {}, {"reg_every": 1}),
+    "r3gan-reference-lr": ("r3gan", {}, {"lr_g": 2e-4, "lr_d": 2e-4, "r1_gamma": 0.05, "r2_gamma": 0.05,
+                                          "reg_every": 1}),
     "r3gan-now": ("r3gan", {}, {}),
 }
 
