@@ -1,9 +1,10 @@
 """A bundled model with a fixed seed draws the same digits, byte for byte, as before the engine was reshaped.
 
 tests/fixtures/pinned_digits.json holds, per bundled model, the SHA-256 of its weights file and of
-the uint8 digits `Sampler` drew from it (recorded with the pre-reshape code, commit bd90a19). When a
-bundled model is retrained its weights hash changes and the test says so: re-pin it with
-`python tests/test_pinned_digits.py --repin NAME`, in the same commit as the new weights.
+the uint8 digits `Sampler` drew from it (the five models of the first wave were pinned with the
+pre-reshape code, commit bd90a19, and still match). When a bundled model is retrained its weights
+hash changes and the test says so: re-pin it with `python tests/test_pinned_digits.py --repin NAME`,
+in the same commit as the new weights.
 """
 
 import hashlib

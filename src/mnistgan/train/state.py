@@ -84,9 +84,14 @@ def save(trainer) -> Path:
     return path
 
 
+def hardware(device) -> str:
+    """The device, and on a CPU how many threads training used (OMP_NUM_THREADS may leave cores to others)."""
+    return describe(device) + (f", {torch.get_num_threads()} threads" if device.type == "cpu" else "")
+
+
 def run_record(trainer) -> dict:
     """config.json: the resolved options and where the run ran, with what code."""
-    return {"config": trainer.cfg.to_dict(), "device": str(trainer.device), "hardware": describe(trainer.device),
+    return {"config": trainer.cfg.to_dict(), "device": str(trainer.device), "hardware": hardware(trainer.device),
             "precision": trainer.precision, "versions": versions(), "git": git_hash(), "command": command_line()}
 
 
@@ -95,7 +100,7 @@ def training_summary(trainer, metrics: dict | None = None, stopped_by: str | Non
     cfg, p = trainer.cfg, trainer.progress
     return {"preset": cfg.preset, "objective": get_preset(cfg.preset).objective,
             "epochs": p.epoch, "steps": p.step, "batch_size": cfg.batch_size, "seed": cfg.seed,
-            "wall_time_s": round(trainer.training_seconds(), 1), "hardware": describe(trainer.device),
+            "wall_time_s": round(trainer.training_seconds(), 1), "hardware": hardware(trainer.device),
             "precision": trainer.precision,
             "config": cfg.to_dict(), "command": command_line(), "stopped_by": stopped_by, "metrics": metrics}
 
