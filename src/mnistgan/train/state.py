@@ -86,7 +86,8 @@ def save(trainer) -> Path:
 
 def hardware(device) -> str:
     """The device, and on a CPU how many threads training used (OMP_NUM_THREADS may leave cores to others)."""
-    return describe(device) + (f", {torch.get_num_threads()} threads" if device.type == "cpu" else "")
+    threads = torch.get_num_threads()
+    return describe(device) + (f", {threads} thread{'s' if threads > 1 else ''}" if device.type == "cpu" else "")
 
 
 def run_record(trainer) -> dict:
