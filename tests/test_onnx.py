@@ -131,9 +131,10 @@ def test_the_cache_follows_the_weights(onnx_home, tmp_path):
     save_file({k: v * 0.5 if v.is_floating_point() else v for k, v in weights.items()}, copy / "model.safetensors")
     retrained = graph_folder(copy)
     assert retrained != graph_folder(registry.BUNDLED / "dcgan")
-    z = np.random.default_rng(1).standard_normal((3, 100), dtype=np.float32)
+    G = load_generator(copy)
+    z = np.random.default_rng(1).standard_normal((3, G.latent_dim), dtype=np.float32)
     (images,) = ort.InferenceSession(str(retrained / GENERATOR_GRAPH)).run(None, {"z": z})
-    np.testing.assert_allclose(images, torch_images(load_generator(copy), z, None), atol=ATOL, rtol=0)
+    np.testing.assert_allclose(images, torch_images(G, z, None), atol=ATOL, rtol=0)
 
 
 def test_only_conditional_models_get_an_interpolation_graph(onnx_home):
