@@ -4,8 +4,10 @@
 
 Times `Sampler.sample` end to end (noise, generator forward, conversion to uint8 on the host)
 for the default model and every other bundled one, on both backends, after a warm-up (the ONNX
-graphs are exported before timing starts). The two backends take turns within each repeat, so
-a noisy machine slows both alike; the table shows the medians and torch's time over onnx's.
+graphs are exported before timing starts). A DCGAN-family model is also timed on torch through its
+trained module instead of its folded form (`nets/folded.py`, what `Sampler` uses), to show what
+folding gains. The variants take turns within each repeat, so a noisy machine slows all alike; the
+table shows the medians, torch's time over onnx's, and the module's over the folded form's.
 Both use --threads threads (default: torch's default; onnxruntime's are set through OMP_NUM_THREADS).
 """
 
@@ -21,6 +23,7 @@ import torch
 
 from mnistgan import registry
 from mnistgan.devices import describe
+from mnistgan.nets.folded import FoldedDCGAN
 from mnistgan.sampling import Sampler
 
 
@@ -52,13 +55,20 @@ def main() -> None:
     print(f"{describe(torch.device(args.device))}, "
           f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, {torch.get_num_threads()} threads each, "
           f"median of {args.repeats}")
-    print(f"{'model':10s} {'digits':>6s} {'torch':>11s} {'onnx':>11s} {'torch / onnx':>13s}")
+    print(f"{'model':10s} {'digits':>6s} {'torch':>11s} {'onnx':>11s} {'torch / onnx':>13s} "
+          f"{'torch, unfolded':>16s} {'unfolded / folded':>18s}")
     for name in args.models:
         samplers = {"torch": Sampler.from_pretrained(name, device=args.device),
                     "onnx": Sampler.from_pretrained(name, backend="onnx")}
+        if isinstance(samplers["torch"].backend.draw, FoldedDCGAN):
+            samplers["unfolded"] = Sampler.from_pretrained(name, device=args.device)
+            samplers["unfolded"].backend.draw = samplers["unfolded"].backend.G  # the trained module itself
         for num in args.sizes:
             ms = median_ms(samplers, num, args.repeats)
-            print(f"{name:10s} {num:6d} {ms['torch']:8.2f} ms {ms['onnx']:8.2f} ms {ms['torch'] / ms['onnx']:12.2f}x")
+            unfolded = (f"{ms['unfolded']:13.2f} ms {ms['unfolded'] / ms['torch']:17.2f}x"
+                        if "unfolded" in ms else "")
+            print(f"{name:10s} {num:6d} {ms['torch']:8.2f} ms {ms['onnx']:8.2f} ms "
+                  f"{ms['torch'] / ms['onnx']:12.2f}x {unfolded}")
 
 
 if __name__ == "__main__":
