@@ -16,7 +16,7 @@ class TorchBackend:
         self.device = torch.device(device)
         self.G = G.to(self.device)
         self.conditional, self.latent_dim = G.conditional, G.latent_dim
-        # Digits from a frozen DCGAN go through its folded form (nets/folded.py: 2-3x faster on a CPU). A snapshot:
+        # Digits from a frozen DCGAN go through its folded form (nets/folded.py; faster on a CPU). A snapshot:
         # callers that keep training G build a new Sampler for each use, as training's callbacks do.
         self.draw = FoldedDCGAN(self.G.net) if foldable(G.net) and not G.training else self.G
 

@@ -11,7 +11,7 @@ digits from a frozen generator needs none of them:
 - **The 14 -> 28 transposed convolution to one channel is a sub-pixel convolution**: each output pixel
   (2i + a, 2j + b) reads a 2x2 neighbourhood of the input with the kernel taps of its phase (a, b), so a
   3x3 convolution to 4 channels (one per phase) followed by `pixel_shuffle(2)` computes it. PyTorch's
-  kernel for a one-channel transposed convolution is slow (about 4 times this on a CPU).
+  kernel for a one-channel transposed convolution is slow (two to three times this on a CPU).
 
 The folded sums run in a different order, so images agree with the module's to float rounding (about 1e-6;
 `tests/nets/test_folded.py`), not bit for bit. Only digits, not blended label codes, go through here:
