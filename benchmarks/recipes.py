@@ -35,6 +35,9 @@ VARIANTS = {
     "hinge-sn-labelnorm": ("hinge-sn", {}, {"lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.0, "beta2": 0.9}),
     "hinge-sn-now": ("hinge-sn", {}, {}),
     "cdcgan-now": ("cdcgan", {}, {}),
+    # recall: does the AC-GAN term (on D's real digits and G's fakes) trade diversity for class separability?
+    "cdcgan-aux0.25": ("cdcgan", {}, {"aux_weight": 0.25}),
+    "cdcgan-aux0": ("cdcgan", {}, {"aux_weight": 0.0}),
     "stylegan-now": ("stylegan", {}, {}),
     "r3gan-reference-lr": ("r3gan", {}, {"lr_g": 2e-4, "lr_d": 2e-4, "r1_gamma": 0.05, "r2_gamma": 0.05,
                                           "reg_every": 1}),
