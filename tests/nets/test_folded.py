@@ -1,4 +1,4 @@
-"""The folded DCGAN generators (nets/folded.py) compute what the trained modules compute."""
+"""Fast forms of the generators for drawing digits: folded DCGANs (nets/folded.py), channels-last copies of the rest."""
 
 import pytest
 import torch
@@ -56,3 +56,24 @@ def test_sampler_draws_the_default_model_through_its_folded_form():
         module = s.backend.G(z, torch.as_tensor(digits))
     folded = torch.as_tensor(s.decode(z, digits)).float()
     assert (folded - ((module.clamp(-1, 1) + 1) * 127.5).round()[:, 0]).abs().max() <= 1  # uint8 rounding at most
+
+
+def test_r3gan_draws_through_a_channels_last_copy():
+    s = Sampler.from_pretrained("r3gan")
+    draw = s.backend.draw
+    assert draw is not s.backend.G
+    kernels = [p for p in draw.parameters() if p.dim() == 4]
+    assert kernels and all(k.is_contiguous(memory_format=torch.channels_last) for k in kernels)
+    z, digits = s.noise(16, seed=3), torch.arange(16) % 10
+    with torch.no_grad():
+        torch.testing.assert_close(draw(z, digits), s.backend.G(z, digits), rtol=0, atol=1e-4)
+
+
+def test_stylegan_draws_through_its_module():
+    s = Sampler.from_pretrained("stylegan")
+    assert s.backend.draw is s.backend.G
+
+
+def test_a_generator_in_training_mode_is_drawn_as_it_is():
+    G = Generator("dcgan", 16, 10, 8, label_norm=True).train()
+    assert Sampler(G).backend.draw is G
