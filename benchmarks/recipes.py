@@ -38,6 +38,8 @@ VARIANTS = {
     # recall: does the AC-GAN term (on D's real digits and G's fakes) trade diversity for class separability?
     "cdcgan-aux0.25": ("cdcgan", {}, {"aux_weight": 0.25}),
     "cdcgan-aux0": ("cdcgan", {}, {"aux_weight": 0.0}),
+    "cdcgan-no-ema": ("cdcgan", {}, {"ema_decay": 0.0}),  # samples from G itself
+    "cdcgan-w64": ("cdcgan", {}, {"g_width": 64, "d_width": 64}),
     "stylegan-now": ("stylegan", {}, {}),
     "r3gan-reference-lr": ("r3gan", {}, {"lr_g": 2e-4, "lr_d": 2e-4, "r1_gamma": 0.05, "r2_gamma": 0.05,
                                           "reg_every": 1}),
