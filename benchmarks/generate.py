@@ -4,10 +4,11 @@
 
 Times `Sampler.sample` end to end (noise, generator forward, conversion to uint8 on the host)
 for the default model and every other bundled one, on both backends, after a warm-up (the ONNX
-graphs are exported before timing starts). A DCGAN-family model is also timed on torch through its
-trained module instead of its folded form (`nets/folded.py`, what `Sampler` uses), to show what
-folding gains. The variants take turns within each repeat, so a noisy machine slows all alike; the
-table shows the medians, torch's time over onnx's, and the module's over the folded form's.
+graphs are exported before timing starts). A model that `Sampler` draws through a fast form of its
+generator (a DCGAN's folded form, `nets/folded.py`; r3gan's channels-last copy) is also timed on
+torch through the trained module itself, to show what that gains. The variants take turns within
+each repeat, so a noisy machine slows all alike; the table shows the medians, torch's time over
+onnx's, and the module's over the fast form's.
 Both use --threads threads (default: torch's default; onnxruntime's are set through OMP_NUM_THREADS).
 """
 
@@ -23,7 +24,6 @@ import torch
 
 from mnistgan import registry
 from mnistgan.devices import describe
-from mnistgan.nets.folded import FoldedDCGAN
 from mnistgan.sampling import Sampler
 
 
@@ -56,19 +56,19 @@ def main() -> None:
           f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, {torch.get_num_threads()} threads each, "
           f"median of {args.repeats}")
     print(f"{'model':10s} {'digits':>6s} {'torch':>11s} {'onnx':>11s} {'torch / onnx':>13s} "
-          f"{'torch, unfolded':>16s} {'unfolded / folded':>18s}")
+          f"{'torch, module':>16s} {'module / fast':>18s}")
     for name in args.models:
         samplers = {"torch": Sampler.from_pretrained(name, device=args.device),
                     "onnx": Sampler.from_pretrained(name, backend="onnx")}
-        if isinstance(samplers["torch"].backend.draw, FoldedDCGAN):
-            samplers["unfolded"] = Sampler.from_pretrained(name, device=args.device)
-            samplers["unfolded"].backend.draw = samplers["unfolded"].backend.G  # the trained module itself
+        backend = samplers["torch"].backend
+        if backend.draw is not backend.G:
+            samplers["module"] = Sampler.from_pretrained(name, device=args.device)
+            samplers["module"].backend.draw = samplers["module"].backend.G  # the trained module itself
         for num in args.sizes:
             ms = median_ms(samplers, num, args.repeats)
-            unfolded = (f"{ms['unfolded']:13.2f} ms {ms['unfolded'] / ms['torch']:17.2f}x"
-                        if "unfolded" in ms else "")
+            module = f"{ms['module']:13.2f} ms {ms['module'] / ms['torch']:17.2f}x" if "module" in ms else ""
             print(f"{name:10s} {num:6d} {ms['torch']:8.2f} ms {ms['onnx']:8.2f} ms "
-                  f"{ms['torch'] / ms['onnx']:12.2f}x {unfolded}")
+                  f"{ms['torch'] / ms['onnx']:12.2f}x {module}")
 
 
 if __name__ == "__main__":
