@@ -27,6 +27,8 @@ VARIANTS = {
                         {"batch_size": 128, "lr_g": 2e-4, "lr_d": 2e-4, "g_width": 64, "d_width": 64, "latent_dim": 100}),
     "dcgan-now": ("dcgan", {}, {}),
     "dcgan-now-w64": ("dcgan", {}, {"g_width": 64, "d_width": 64}),
+    # R3GAN's zero-centred penalties on the plain DCGAN (lazy, as the r3gan preset applies them)
+    "dcgan-r1r2": ("dcgan", {}, {"r1_gamma": 0.1, "r2_gamma": 0.1, "reg_every": 4}),
     "wgan-gp-published": ("wgan-gp", {}, {"lr_g": 1e-4, "lr_d": 1e-4, "beta1": 0.0, "n_critic": 5, "g_width": 64,
                                           "d_width": 64, "latent_dim": 100}),
     "wgan-gp-lr5e-4-2critic": ("wgan-gp", {}, {"lr_g": 5e-4, "lr_d": 5e-4, "n_critic": 2}),

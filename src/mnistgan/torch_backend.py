@@ -23,8 +23,9 @@ class TorchBackend:
     def _fast_form(self, G: Generator) -> torch.nn.Module:
         """What draws digits: a frozen DCGAN's folded form (nets/folded.py); on a CPU, other generators built of
         nn.Conv2d (r3gan's) as a channels-last copy, where oneDNN's convolutions ran about 1.8x faster; else G itself.
-        (StyleGAN's modulated convolutions gained less, and their digits moved by a level here and there: not copied.)
-        Both are snapshots: callers that keep training G build a new Sampler for each use, as training's callbacks do."""
+        (StyleGAN's modulated convolutions gained less, and their digits moved by a level here and there: not
+        copied.) Both are snapshots: callers that keep training G build a new Sampler for each use, as training's
+        callbacks do."""
         if G.training:
             return G
         if foldable(G.net):
