@@ -30,6 +30,7 @@ BAD_INPUTS = [
     # train
     (["train", "--epochs", "-1"], "--epochs must be at least 1, got -1"),
     (["train", "--epochs", "0"], "--epochs must be at least 1, got 0"),
+    (["train", "--reg-every", "0"], "--reg-every must be at least 1, got 0"),
     (["train", "--max-steps", "-3"], "--max-steps must be at least 1"),
     (["train", "--batch-size", "0"], "--batch-size must be at least 1"),
     (["train", "--lr", "5"], "--lr-g must be in (0, 1)"),

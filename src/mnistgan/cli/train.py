@@ -28,6 +28,7 @@ def train(
     lr_final: Optional[float] = typer.Option(None, "--lr-final", help="With --lr-decay: final learning rates as a fraction of the start ones (default 0)."),
     r1_gamma: Optional[float] = typer.Option(None, "--r1-gamma", help="Weight of the R1 penalty on real digits (0: off)."),
     r2_gamma: Optional[float] = typer.Option(None, "--r2-gamma", help="Weight of the R2 penalty on generated digits (0: off)."),
+    reg_every: Optional[int] = typer.Option(None, "--reg-every", help="Apply R1/R2 on every Nth discriminator step, at N times the weight (lazy regularization)."),
     beta1: Optional[float] = typer.Option(None, "--beta1"),
     beta2: Optional[float] = typer.Option(None, "--beta2"),
     latent_dim: Optional[int] = typer.Option(None, "--latent-dim"),
@@ -61,7 +62,7 @@ def train(
                      checkpoint_every=checkpoint_every, sample_every=sample_every, eval_every=eval_every,
                      log_every=log_every, data_dir=str(data_dir) if data_dir else None, g_width=g_width, d_width=d_width,
                      train_subset=train_subset, cuda_graphs=cuda_graphs, lr_decay=lr_decay, early_stop=early_stop,
-                     lr_final=lr_final, r1_gamma=r1_gamma, r2_gamma=r2_gamma, log_to=log_to)
+                     lr_final=lr_final, r1_gamma=r1_gamma, r2_gamma=r2_gamma, reg_every=reg_every, log_to=log_to)
     start = time.perf_counter()
     model_dir = ddp.run_training(preset, config, overrides, out, resume, log=log, progress=not no_progress)
     if not ddp.is_rank_zero():
