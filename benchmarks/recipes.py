@@ -43,6 +43,9 @@ VARIANTS = {
     "cdcgan-no-ema": ("cdcgan", {}, {"ema_decay": 0.0}),  # samples from G itself
     "cdcgan-w64": ("cdcgan", {}, {"g_width": 64, "d_width": 64}),
     "cdcgan-r1r2": ("cdcgan", {}, {"r1_gamma": 0.1, "r2_gamma": 0.1, "reg_every": 4}),
+    # the penalties cost conditional accuracy: a heavier AC-GAN term, or lighter penalties, to win it back
+    "cdcgan-r1r2-aux2": ("cdcgan", {}, {"r1_gamma": 0.1, "r2_gamma": 0.1, "reg_every": 4, "aux_weight": 2.0}),
+    "cdcgan-r1r2-gamma0.03": ("cdcgan", {}, {"r1_gamma": 0.03, "r2_gamma": 0.03, "reg_every": 4}),
     "stylegan-now": ("stylegan", {}, {}),
     "r3gan-reference-lr": ("r3gan", {}, {"lr_g": 2e-4, "lr_d": 2e-4, "r1_gamma": 0.05, "r2_gamma": 0.05,
                                           "reg_every": 1}),
