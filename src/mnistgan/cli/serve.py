@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 # = mnistgan.sampling.SERVE_BACKEND_ENV, copied because mnistgan.sampling imports numpy and onnx_backend, which
 # `--help` should not wait for; tests/cli/test_startup.py holds the two equal.
 SERVE_BACKEND_ENV = "MNISTGAN_SERVE_BACKEND"
-ONEDNN_CACHE_ENV, ONEDNN_CACHE_ENTRIES = "ONEDNN_PRIMITIVE_CACHE_CAPACITY", 128
+ONEDNN_CACHE_ENV = "ONEDNN_PRIMITIVE_CACHE_CAPACITY"
+ONEDNN_CACHE_ENTRIES = 128  # kernels oneDNN keeps compiled (see serve below)
 
 
 @app.command("serve")

@@ -104,12 +104,13 @@ class FoldedDCGAN(nn.Module):
 
     @torch.no_grad()
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        rows = labels if self.conditional else torch.zeros(len(z), dtype=torch.long, device=z.device)
+        # each sample's row of the tables; an unconditional generator's single row broadcasts as it is
+        rows = (lambda table: table[labels]) if self.conditional else (lambda table: table)
         h = z @ self.w0  # (B, 2w*49)
-        h = torch.addcmul(self.shift0[rows], h, self.scale0[rows]).relu_()
+        h = torch.addcmul(rows(self.shift0), h, rows(self.scale0)).relu_()
         h = h.view(-1, 2 * self.width, 7, 7).contiguous(memory_format=torch.channels_last)
         h = F.conv_transpose2d(h, self.w1, stride=2, padding=1)  # (B, w, 14, 14)
-        h = torch.addcmul(self.shift1[rows], h, self.scale1[rows]).relu_()
+        h = torch.addcmul(rows(self.shift1), h, rows(self.scale1)).relu_()
         h = F.conv2d(h, self.w2, self.b2, padding=1)  # (B, 4, 14, 14): the four phases
         return torch.tanh(F.pixel_shuffle(h, 2))  # (B, 1, 28, 28)
 
